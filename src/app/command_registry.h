@@ -1,0 +1,28 @@
+// Subcommands register themselves here, so that adding `gatehouse <noun> ...` touches one file
+// (src/app/cmd_<noun>.cpp) and never main.cpp.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <vector>
+
+namespace gh::app {
+
+// Called once with the root CLI11 app; the registrar adds its subcommand(s) and callbacks.
+// A callback that fails throws CLI::RuntimeError(exit_code) after printing its message.
+using CommandRegistrar = std::function<void(CLI::App& root)>;
+
+std::vector<CommandRegistrar>& command_registrars();
+
+struct RegisterCommand {
+  explicit RegisterCommand(CommandRegistrar registrar) {
+    command_registrars().push_back(std::move(registrar));
+  }
+};
+
+}  // namespace gh::app
+
+// Use once per cmd_*.cpp at namespace scope:
+//   GATEHOUSE_REGISTER_COMMAND(policy, [](CLI::App& root) { ... });
+#define GATEHOUSE_REGISTER_COMMAND(name, fn) \
+  static const ::gh::app::RegisterCommand gatehouse_register_command_##name { fn }

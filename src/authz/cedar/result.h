@@ -1,0 +1,46 @@
+// A value or an error, without std::expected (not in libstdc++ 12) and without tl::expected so
+// the fuzz preset compiles this library with nothing but the standard library and nlohmann.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace gh::cedar {
+
+// Every failure the engine reports: parse errors carry a 1-based line and column, evaluation and
+// input errors leave them at 0.
+struct Error {
+  std::string message;
+  int line = 0;
+  int column = 0;
+
+  std::string describe() const {
+    if (line == 0) return message;
+    return std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+  }
+};
+
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& operator*() & { return std::get<0>(v_); }
+  const T& operator*() const& { return std::get<0>(v_); }
+  T&& operator*() && { return std::get<0>(std::move(v_)); }
+  T* operator->() { return &std::get<0>(v_); }
+  const T* operator->() const { return &std::get<0>(v_); }
+  const Error& error() const { return std::get<1>(v_); }
+  Error&& take_error() { return std::get<1>(std::move(v_)); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+inline Error make_error(std::string message) { return Error{std::move(message), 0, 0}; }
+
+}  // namespace gh::cedar
