@@ -1,0 +1,85 @@
+#include "app/routes.h"
+
+namespace gh::app {
+
+App::App(const Config& config, store::Store& store)
+    : config_(config),
+      store_(store),
+      environments_(store, std::chrono::milliseconds(config.cache_ttl_ms)),
+      metrics_(std::make_shared<http::Metrics>()),
+      router_(std::make_shared<http::Router>()),
+      metrics_router_(std::make_shared<http::Router>()) {
+  const bool separate_metrics = !config.metrics_listen.empty();
+  add_system_routes(*router_, !separate_metrics);
+  add_environment_routes(*router_);
+  if (separate_metrics) {
+    auto& r = *metrics_router_;
+    r.add("GET", "/metrics", [m = metrics_](http::Request&) {
+      return http::Response::text(200, m->render(), "text/plain; version=0.0.4");
+    }, {.inline_handler = true});
+  }
+  std::vector<std::string> names;
+  for (const auto& route : router_->routes()) names.push_back(route->method + " " + route->pattern);
+  metrics_->set_routes(std::move(names));
+  metrics_->add_gauge_source([&store] {
+    const auto s = store.pool_stats();
+    return std::vector<std::pair<std::string, double>>{
+        {"gatehouse_store_pool_size", s.size},
+        {"gatehouse_store_pool_in_use", s.in_use},
+        {"gatehouse_store_pool_waits_total", static_cast<double>(s.waits)},
+        {"gatehouse_store_pool_timeouts_total", static_cast<double>(s.timeouts)}};
+  });
+}
+
+void App::add_system_routes(http::Router& r, bool with_metrics) {
+  // Unauthenticated by design: load balancers and Prometheus call these.
+  r.add("GET", "/healthz", [](http::Request&) {
+    http::Response res;
+    res.headers.emplace_back("Content-Type", "application/json");
+    res.headers.emplace_back("Cache-Control", "no-store");
+    res.body = R"({"status":"ok"})";
+    return res;
+  }, {.inline_handler = true});
+
+  r.add("GET", "/readyz", [this](http::Request& req) {
+    auto status = store_.migration_status();
+    if (!status) return http::Response::problem(status.error(), req);
+    if (!status->up_to_date()) {
+      return http::Response::problem(
+          Error(ErrorCode::StoreMigrationsPending,
+                "The store schema is at version " + std::to_string(status->current) +
+                    ", this node needs " + std::to_string(status->latest) +
+                    "; run `gatehouse migrate`"),
+          req);
+    }
+    auto res = http::Response::json(
+        200, {{"status", "ready"},
+              {"store", store_.backend() == store::Backend::sqlite ? "sqlite" : "postgres"},
+              {"migrations", {{"current", status->current}, {"latest", status->latest}}}});
+    res.set_header("Cache-Control", "no-store");
+    return res;
+  });
+
+  if (with_metrics) {
+    r.add("GET", "/metrics", [m = metrics_](http::Request&) {
+      return http::Response::text(200, m->render(), "text/plain; version=0.0.4");
+    }, {.inline_handler = true});
+  }
+}
+
+void App::add_environment_routes(http::Router& r) {
+  // The public face of an environment (like Keycloak's /realms/{realm}): its issuer and kind.
+  // Served from the environment cache, so it shows how fast changes reach every node.
+  r.add("GET", "/{env}", [this](http::Request& req) {
+    auto env = environments_.get(req.param("env"));
+    if (!env) return http::Response::problem(env.error(), req);
+    auto res = http::Response::json(200, {{"environment", env->name},
+                                          {"display_name", env->display_name},
+                                          {"kind", env->kind},
+                                          {"issuer", config_.public_url + "/" + env->name}});
+    res.set_header("Cache-Control", "no-cache");
+    return res;
+  });
+}
+
+}  // namespace gh::app

@@ -1,0 +1,33 @@
+// Wiring: the services one server process holds and the routes they answer.
+#pragma once
+
+#include <memory>
+
+#include "core/config.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "store/store.h"
+#include "tenancy/environment_cache.h"
+
+namespace gh::app {
+
+class App {
+ public:
+  App(const Config& config, store::Store& store);
+  std::shared_ptr<const http::Router> router() const { return router_; }
+  std::shared_ptr<const http::Router> metrics_router() const { return metrics_router_; }
+  std::shared_ptr<http::Metrics> metrics() const { return metrics_; }
+
+ private:
+  void add_system_routes(http::Router& router, bool with_metrics);
+  void add_environment_routes(http::Router& router);
+
+  const Config& config_;
+  store::Store& store_;
+  tenancy::EnvironmentCache environments_;
+  std::shared_ptr<http::Metrics> metrics_;
+  std::shared_ptr<http::Router> router_;
+  std::shared_ptr<http::Router> metrics_router_;
+};
+
+}  // namespace gh::app

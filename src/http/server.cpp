@@ -1,0 +1,499 @@
+// The only translation unit that includes Beast (it is slow to compile).
+#include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it.
+
+#include "http/server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include "core/encoding.h"
+#include "core/ids.h"
+#include "core/log.h"
+
+namespace gh::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+
+namespace {
+
+// Per-connection handle the drain uses to close idle keep-alive connections.
+struct ConnectionHandle {
+  asio::any_io_executor executor;
+  std::atomic<bool> idle{true};
+  std::function<void()> close;  // runs on `executor`
+};
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += fmt::format("\\u{:04x}", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  std::shared_ptr<const Router> router;
+  std::shared_ptr<Metrics> metrics;
+
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::vector<std::thread> threads;
+  std::unique_ptr<asio::thread_pool> workers;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<asio::ssl::context> tls;
+  std::atomic<size_t> next_context{0};
+  std::atomic<int64_t> queued_work{0};
+  std::atomic<bool> is_draining{false};
+  std::atomic<bool> stopped{false};
+
+  std::mutex connections_mu;
+  std::list<std::shared_ptr<ConnectionHandle>> connections;
+
+  Impl(ServerOptions o, std::shared_ptr<const Router> r, std::shared_ptr<Metrics> m)
+      : options(std::move(o)), router(std::move(r)), metrics(std::move(m)) {}
+  ~Impl() {
+    // Suspended coroutine frames die with their io_context and untrack themselves, so the
+    // contexts go first, while the connection list still exists.
+    acceptor.reset();
+    guards.clear();
+    contexts.clear();
+  }
+
+  std::list<std::shared_ptr<ConnectionHandle>>::iterator track(
+      std::shared_ptr<ConnectionHandle> handle) {
+    std::lock_guard lock(connections_mu);
+    connections.push_front(std::move(handle));
+    return connections.begin();
+  }
+  void untrack(std::list<std::shared_ptr<ConnectionHandle>>::iterator it) {
+    std::lock_guard lock(connections_mu);
+    connections.erase(it);
+  }
+
+  awaitable<void> accept_loop();
+  template <class Stream>
+  awaitable<void> session(Stream stream, std::string peer_ip,
+                          std::shared_ptr<ConnectionHandle> handle);
+  awaitable<void> reject(tcp::socket socket);
+  Response dispatch_inline(Request& req, const Route& route);
+};
+
+namespace {
+
+bhttp::response<bhttp::string_body> to_beast(Response&& res, unsigned version,
+                                             const std::string& request_id, bool keep_alive) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+  for (auto& [k, v] : res.headers) out.set(k, v);
+  out.set("X-Request-Id", request_id);
+  out.body() = std::move(res.body);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+  return out;
+}
+
+Response error_response(ErrorCode code, const std::string& request_id, std::string message = {}) {
+  Request r;
+  r.request_id = request_id;
+  Response res = Response::problem(Error(code, std::move(message)), r);
+  res.close = true;
+  return res;
+}
+
+template <class Stream>
+tcp::socket& lowest_socket(Stream& stream) {
+  return beast::get_lowest_layer(stream).socket();
+}
+
+template <class Stream>
+awaitable<void> graceful_close(Stream& stream) {
+  beast::error_code ec;
+  if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));
+  } else {
+    lowest_socket(stream).shutdown(tcp::socket::shutdown_send, ec);
+  }
+  co_return;
+}
+
+}  // namespace
+
+awaitable<void> Server::Impl::reject(tcp::socket socket) {
+  metrics->rejected_connections.fetch_add(1);
+  beast::tcp_stream stream(std::move(socket));
+  stream.expires_after(std::chrono::seconds(2));
+  auto res = to_beast(error_response(ErrorCode::ServerOverloaded, new_request_id()), 11,
+                      new_request_id(), false);
+  res.set("Retry-After", "1");
+  beast::error_code ec;
+  co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+awaitable<void> Server::Impl::accept_loop() {
+  for (;;) {
+    const size_t i = next_context.fetch_add(1) % contexts.size();
+    beast::error_code ec;
+    tcp::socket socket = co_await acceptor->async_accept(
+        contexts[i]->get_executor(), asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+      log::warn("accept failed", {{"error", ec.message()}});
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    if (metrics->open_connections.load() >= options.max_connections || is_draining) {
+      asio::co_spawn(contexts[i]->get_executor(), reject(std::move(socket)), asio::detached);
+      continue;
+    }
+    std::string peer = socket.remote_endpoint(ec).address().to_string();
+    auto handle = std::make_shared<ConnectionHandle>();
+    handle->executor = contexts[i]->get_executor();
+    if (tls) {
+      beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
+      asio::co_spawn(contexts[i]->get_executor(),
+                     session(std::move(stream), std::move(peer), handle), asio::detached);
+    } else {
+      asio::co_spawn(contexts[i]->get_executor(),
+                     session(beast::tcp_stream(std::move(socket)), std::move(peer), handle),
+                     asio::detached);
+    }
+  }
+}
+
+template <class Stream>
+awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
+                                      std::shared_ptr<ConnectionHandle> handle) {
+  metrics->open_connections.fetch_add(1);
+  auto tracked = track(handle);
+  handle->close = [&stream] {
+    beast::error_code ec;
+    lowest_socket(stream).shutdown(tcp::socket::shutdown_both, ec);
+    lowest_socket(stream).close(ec);
+  };
+  struct Untrack {
+    Impl* self;
+    std::list<std::shared_ptr<ConnectionHandle>>::iterator it;
+    std::shared_ptr<ConnectionHandle> handle;
+    ~Untrack() {
+      handle->close = nullptr;
+      self->untrack(it);
+      self->metrics->open_connections.fetch_sub(1);
+    }
+  } untrack_guard{this, tracked, handle};
+
+  beast::error_code ec;
+  if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+    beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+    co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                    asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+  }
+
+  beast::flat_buffer buffer;
+  bool first = true;
+  for (;;) {
+    if (is_draining) break;
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
+    parser.body_limit(static_cast<uint64_t>(options.max_body_bytes));
+    beast::get_lowest_layer(stream).expires_after(first ? options.read_timeout
+                                                        : options.idle_timeout);
+    handle->idle = true;
+    co_await bhttp::async_read_header(stream, buffer, parser,
+                                      asio::redirect_error(use_awaitable, ec));
+    handle->idle = false;
+    first = false;
+    const auto started = std::chrono::steady_clock::now();
+    const std::string request_id = new_request_id();
+
+    auto send = [&](Response res, unsigned version, bool keep_alive) -> awaitable<bool> {
+      keep_alive = keep_alive && !res.close && !is_draining;
+      auto out = to_beast(std::move(res), version, request_id, keep_alive);
+      beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+      beast::error_code wec;
+      co_await bhttp::async_write(stream, out, asio::redirect_error(use_awaitable, wec));
+      co_return !wec && keep_alive;
+    };
+
+    if (ec) {
+      if (ec == bhttp::error::header_limit) {
+        metrics->observe(metrics->unmatched_slot(), "", 431, 0);
+        co_await send(error_response(ErrorCode::RequestHeadersTooLarge, request_id), 11, false);
+      } else if (ec == beast::error::timeout) {
+        if (buffer.size() > 0) {
+          co_await send(error_response(ErrorCode::RequestTimeout, request_id), 11, false);
+        }
+      } else if (ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
+                 ec != asio::error::connection_reset && ec != asio::error::operation_aborted &&
+                 ec != asio::error::bad_descriptor && buffer.size() > 0) {
+        co_await send(error_response(ErrorCode::RequestMalformed, request_id, ec.message()), 11,
+                      false);
+      }
+      break;
+    }
+
+    auto& header = parser.get();
+    Request req;
+    req.method = std::string(header.method_string());
+    req.target = std::string(header.target());
+    req.request_id = request_id;
+    req.peer_ip = peer_ip;
+    const size_t qmark = req.target.find('?');
+    auto decoded_path = percent_decode(std::string_view(req.target).substr(0, qmark), false);
+    if (qmark != std::string::npos) req.query = req.target.substr(qmark + 1);
+    const unsigned version = header.version();
+
+    if (!decoded_path || decoded_path->empty() || (*decoded_path)[0] != '/' ||
+        !is_valid_utf8(*decoded_path)) {
+      metrics->observe(metrics->unmatched_slot(), req.method, 400, 0);
+      co_await send(error_response(ErrorCode::RequestMalformed, request_id,
+                                   "The request path is not a valid absolute path"),
+                    version, false);
+      break;
+    }
+    req.path = std::move(*decoded_path);
+    RouteMatch match = router->match(req.method, req.path);
+    int64_t body_limit = options.max_body_bytes;
+    if (match.route && match.route->options.max_body_bytes >= 0) {
+      body_limit = match.route->options.max_body_bytes;
+    }
+    const size_t slot = match.route ? match.route->index : metrics->unmatched_slot();
+
+    if (parser.content_length() && *parser.content_length() > static_cast<uint64_t>(body_limit)) {
+      metrics->observe(slot, req.method, 413, 0);
+      co_await send(error_response(ErrorCode::RequestBodyTooLarge, request_id,
+                                   fmt::format("This endpoint accepts at most {} bytes", body_limit)),
+                    version, false);
+      break;
+    }
+    parser.body_limit(static_cast<uint64_t>(body_limit));
+    if (!parser.is_done()) {
+      if (auto expect = header[bhttp::field::expect];
+          beast::iequals(expect, "100-continue")) {
+        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+        co_await bhttp::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
+        if (ec) break;
+      }
+      beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+      co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+      if (ec) {
+        if (ec == bhttp::error::body_limit) {
+          metrics->observe(slot, req.method, 413, 0);
+          co_await send(error_response(ErrorCode::RequestBodyTooLarge, request_id), version,
+                        false);
+        } else if (ec == beast::error::timeout) {
+          co_await send(error_response(ErrorCode::RequestTimeout, request_id), version, false);
+        }
+        break;
+      }
+    }
+    auto message = parser.release();
+    const bool keep_alive = message.keep_alive();
+    req.headers.reserve(16);
+    for (const auto& field : message) {
+      req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    req.body = std::move(message.body());
+    req.client_ip = options.trusted_proxies.client_ip(peer_ip, req.header("X-Forwarded-For"));
+    const bool from_proxy = options.trusted_proxies.trusts(peer_ip);
+    req.scheme = tls ? "https" : "http";
+    if (from_proxy) {
+      if (auto proto = req.header("X-Forwarded-Proto")) req.scheme = std::string(*proto);
+    }
+    req.host = std::string(req.header(from_proxy && req.header("X-Forwarded-Host")
+                                          ? "X-Forwarded-Host"
+                                          : "Host")
+                               .value_or(""));
+
+    Response res;
+    metrics->in_flight.fetch_add(1);
+    if (!match.route) {
+      if (match.path_exists) {
+        res = Response::problem(Error(ErrorCode::RouteMethodNotAllowed), req);
+        std::string allow;
+        for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
+        res.set_header("Allow", allow);
+      } else {
+        res = Response::problem(Error(ErrorCode::RouteNotFound), req);
+      }
+    } else {
+      req.route = match.route->pattern;
+      req.params = std::move(match.params);
+      const Route& route = *match.route;
+      if (route.options.inline_handler) {
+        res = dispatch_inline(req, route);
+      } else if (queued_work.load() >= options.worker_queue_limit) {
+        res = Response::problem(Error(ErrorCode::ServerOverloaded), req);
+        res.set_header("Retry-After", "1");
+      } else {
+        queued_work.fetch_add(1);
+        res = co_await asio::co_spawn(
+            workers->get_executor(),
+            [this, &req, &route]() -> awaitable<Response> {
+              queued_work.fetch_sub(1);
+              co_return dispatch_inline(req, route);
+            },
+            use_awaitable);
+      }
+    }
+    metrics->in_flight.fetch_sub(1);
+    const int status = res.status;
+    if (req.method == "HEAD") res.body.clear();
+    const bool again = co_await send(std::move(res), version, keep_alive);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics->observe(slot, req.method, status, seconds);
+    if (options.access_log && log::enabled(log::Level::info)) {
+      log::write_raw(
+          log::Level::info,
+          fmt::format(R"({{"ts":"{}","level":"info","msg":"request","server":"{}","request_id":"{}",)"
+                      R"("method":"{}","path":"{}","route":"{}","status":{},"duration_ms":{:.3f},)"
+                      R"("client_ip":"{}","bytes_in":{}}})",
+                      format_rfc3339(SystemClock::instance().now_ms()), options.name, request_id,
+                      json_escape(req.method), json_escape(req.path), json_escape(req.route),
+                      status, seconds * 1000, json_escape(req.client_ip), req.body.size()));
+    }
+    if (!again) break;
+  }
+  co_await graceful_close(stream);
+}
+
+Response Server::Impl::dispatch_inline(Request& req, const Route& route) {
+  try {
+    return route.handler(req);
+  } catch (const std::exception& e) {
+    log::error("handler threw", {{"request_id", req.request_id},
+                                 {"route", route.pattern},
+                                 {"error", e.what()}});
+    return Response::problem(Error(ErrorCode::ServerInternal), req);
+  }
+}
+
+Server::Server(ServerOptions options, std::shared_ptr<const Router> router,
+               std::shared_ptr<Metrics> metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(router), std::move(metrics))) {}
+
+Server::~Server() { drain(std::chrono::milliseconds(0)); }
+
+bool Server::draining() const { return impl_->is_draining.load(); }
+
+Result<uint16_t> Server::start() {
+  auto& o = impl_->options;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const int io_threads = o.io_threads > 0 ? o.io_threads : static_cast<int>(cores);
+  const int worker_threads = o.worker_threads > 0 ? o.worker_threads : static_cast<int>(2 * cores);
+
+  if (!o.tls_cert_file.empty()) {
+    impl_->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    beast::error_code ec;
+    impl_->tls->set_options(asio::ssl::context::default_workarounds |
+                            asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                            asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    impl_->tls->use_certificate_chain_file(o.tls_cert_file, ec);
+    if (ec) return fail(ErrorCode::ConfigInvalid, "tls_cert: " + ec.message());
+    impl_->tls->use_private_key_file(o.tls_key_file, asio::ssl::context::pem, ec);
+    if (ec) return fail(ErrorCode::ConfigInvalid, "tls_key: " + ec.message());
+  }
+
+  for (int i = 0; i < io_threads; ++i) {
+    impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
+    impl_->guards.push_back(asio::make_work_guard(*impl_->contexts.back()));
+  }
+  impl_->workers = std::make_unique<asio::thread_pool>(worker_threads);
+
+  beast::error_code ec;
+  auto address = asio::ip::make_address(o.host, ec);
+  if (ec) return fail(ErrorCode::ConfigInvalid, "listen: '" + o.host + "' is not an IP address");
+  impl_->acceptor = std::make_unique<tcp::acceptor>(*impl_->contexts[0]);
+  tcp::endpoint endpoint(address, o.port);
+  impl_->acceptor->open(endpoint.protocol(), ec);
+  if (!ec) impl_->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor->bind(endpoint, ec);
+  if (!ec) impl_->acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return fail(ErrorCode::ConfigInvalid,
+                fmt::format("cannot listen on {}:{}: {}", o.host, o.port, ec.message()));
+  }
+  const uint16_t port = impl_->acceptor->local_endpoint().port();
+  asio::co_spawn(*impl_->contexts[0], impl_->accept_loop(), asio::detached);
+  for (auto& ctx : impl_->contexts) {
+    impl_->threads.emplace_back([c = ctx.get()] { c->run(); });
+  }
+  return port;
+}
+
+void Server::drain(std::chrono::milliseconds timeout) {
+  auto& impl = *impl_;
+  if (impl.stopped.exchange(true)) return;
+  impl.is_draining = true;
+  if (impl.acceptor) {
+    asio::post(*impl.contexts[0], [&impl] {
+      beast::error_code ec;
+      impl.acceptor->close(ec);
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    {
+      // Idle keep-alive connections are closed at once; busy ones finish their request and
+      // then close (every response while draining says Connection: close).
+      std::lock_guard lock(impl.connections_mu);
+      for (auto& c : impl.connections) {
+        if (c->idle) {
+          asio::post(c->executor, [c] {
+            if (c->close && c->idle) c->close();
+          });
+        }
+      }
+    }
+    if (impl.metrics->open_connections.load() == 0 ||
+        std::chrono::steady_clock::now() >= deadline) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (auto& g : impl.guards) g.reset();
+  for (auto& ctx : impl.contexts) ctx->stop();
+  for (auto& t : impl.threads) {
+    if (t.joinable()) t.join();
+  }
+  if (impl.workers) impl.workers->join();
+}
+
+}  // namespace gh::http

@@ -1,0 +1,24 @@
+// Versioned schema migrations for both engines. Written expand-then-contract so that nodes of
+// version N and N+1 can share one database during a rolling upgrade:
+//   - a release only ADDS (tables, nullable columns, indexes) and backfills;
+//   - columns and tables are dropped, and NOT NULL added, only in a later release, once no
+//     running version reads or writes them;
+//   - so a node is ready when the database is at or above the version it needs (newer is fine).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace gh::store {
+
+struct Migration {
+  int version;
+  std::string description;
+  std::vector<std::string> sqlite;    // statements, in order
+  std::vector<std::string> postgres;  // statements, in order
+};
+
+const std::vector<Migration>& migrations();
+inline int latest_migration() { return migrations().empty() ? 0 : migrations().back().version; }
+
+}  // namespace gh::store
