@@ -30,7 +30,8 @@ struct EntityUid {
 struct EntityUidHash {
   size_t operator()(const EntityUid& uid) const noexcept {
     size_t h = std::hash<std::string_view>{}(uid.type);
-    return h ^ (std::hash<std::string_view>{}(uid.id) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+    return h ^
+           (std::hash<std::string_view>{}(uid.id) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
   }
 };
 
@@ -74,7 +75,7 @@ std::optional<Datetime> parse_datetime(std::string_view text);
 std::optional<Duration> parse_duration(std::string_view text);
 
 class Value;
-using ValueSet = std::vector<Value>;                          // sorted, no duplicates
+using ValueSet = std::vector<Value>;                        // sorted, no duplicates
 using Record = std::vector<std::pair<std::string, Value>>;  // sorted by key, unique keys
 
 enum class Kind : uint8_t {
@@ -97,10 +98,12 @@ class Value {
   static Value boolean(bool b) { return Value(Storage(std::in_place_index<0>, b)); }
   static Value integer(int64_t i) { return Value(Storage(std::in_place_index<1>, i)); }
   static Value string(std::string s) {
-    return Value(Storage(std::in_place_index<2>, std::make_shared<const std::string>(std::move(s))));
+    return Value(
+        Storage(std::in_place_index<2>, std::make_shared<const std::string>(std::move(s))));
   }
   static Value entity(EntityUid uid) {
-    return Value(Storage(std::in_place_index<3>, std::make_shared<const EntityUid>(std::move(uid))));
+    return Value(
+        Storage(std::in_place_index<3>, std::make_shared<const EntityUid>(std::move(uid))));
   }
   static Value entity(std::shared_ptr<const EntityUid> uid) {
     return Value(Storage(std::in_place_index<3>, std::move(uid)));
@@ -132,9 +135,6 @@ class Value {
   // Structural equality (Cedar ==) and a total order used to keep sets canonical.
   friend bool operator==(const Value& a, const Value& b) { return compare(a, b) == 0; }
   friend int compare(const Value& a, const Value& b);
-
-  // Cedar's JSON form (with __entity / __extn escapes).
-  std::string to_json() const;
 
  private:
   using Storage = std::variant<bool, int64_t, std::shared_ptr<const std::string>,
