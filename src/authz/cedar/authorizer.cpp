@@ -7,8 +7,9 @@ Response is_authorized(const PolicySet& policies, const Entities& entities,
   Response r;
   std::vector<const Policy*> permits;
   std::vector<const Policy*> forbids;
+  const RequestEntities resolved = RequestEntities::resolve(request, entities);
   for (const auto& p : policies.policies) {
-    auto s = satisfied(p, request, entities);
+    auto s = satisfied(p, request, entities, &resolved);
     if (!s) {
       r.errors.push_back({p.id, s.error().message});
       continue;

@@ -69,7 +69,24 @@ bool set_contains(const ValueSet& set, const Value& v) {
 
 class Evaluator {
  public:
-  Evaluator(const Request& req, const Entities& es) : req_(req), es_(es) {}
+  Evaluator(const Request& req, const Entities& es, const RequestEntities* cache = nullptr)
+      : req_(req), es_(es), cache_(cache) {}
+
+  // The request's principal, action and resource are looked up once per request; every other
+  // uid goes to the hash map.
+  const Entity* lookup(const EntityUid& uid) const {
+    if (cache_ != nullptr) {
+      if (&uid == &req_.principal.as_entity()) return cache_->principal;
+      if (&uid == &req_.resource.as_entity()) return cache_->resource;
+      if (&uid == &req_.action.as_entity()) return cache_->action;
+    }
+    return es_.find(uid);
+  }
+  bool is_in(const EntityUid& a, const EntityUid& b) const {
+    if (a == b) return true;
+    const Entity* e = lookup(a);
+    return e != nullptr && e->ancestors.count(b) != 0;
+  }
 
   Result<Value> eval(const Expr& e) {
     switch (e.op) {
@@ -192,7 +209,7 @@ class Evaluator {
     if (target->kind() == Kind::kRecord) {
       record = &target->as_record();
     } else if (target->kind() == Kind::kEntity) {
-      const Entity* entity = es_.find(target->as_entity());
+      const Entity* entity = lookup(target->as_entity());
       if (entity == nullptr) {
         if (has) return Value::boolean(false);
         return make_error("entity " + target->as_entity().to_string() + " does not exist");
@@ -257,14 +274,14 @@ class Evaluator {
         if (a.kind() != Kind::kEntity)
           return type_error("the left side of 'in' must be an entity", a);
         if (b.kind() == Kind::kEntity)
-          return Value::boolean(es_.is_in(a.as_entity(), b.as_entity()));
+          return Value::boolean(is_in(a.as_entity(), b.as_entity()));
         if (b.kind() != Kind::kSet)
           return type_error("the right side of 'in' must be an entity or a set", b);
         bool found = false;
         for (const auto& x : b.as_set()) {
           if (x.kind() != Kind::kEntity)
             return type_error("the set on the right of 'in' must hold entities", x);
-          if (!found && es_.is_in(a.as_entity(), x.as_entity())) found = true;
+          if (!found && is_in(a.as_entity(), x.as_entity())) found = true;
         }
         return Value::boolean(found);
       }
@@ -294,7 +311,7 @@ class Evaluator {
       case Op::kGetTag: {
         if (a.kind() != Kind::kEntity) return type_error("hasTag()/getTag() need an entity", a);
         if (b.kind() != Kind::kString) return type_error("a tag name must be a string", b);
-        const Entity* entity = es_.find(a.as_entity());
+        const Entity* entity = lookup(a.as_entity());
         if (op == Op::kHasTag) {
           return Value::boolean(entity != nullptr &&
                                 find_field(*entity->tags, b.as_string()) != nullptr);
@@ -420,9 +437,10 @@ class Evaluator {
 
   const Request& req_;
   const Entities& es_;
+  const RequestEntities* cache_;
 };
 
-bool scope_holds(const ScopeConstraint& c, const Value& v, const Entities& es) {
+bool scope_holds(const ScopeConstraint& c, const Value& v, const Evaluator& ev) {
   const EntityUid& uid = v.as_entity();
   switch (c.kind) {
     case ScopeConstraint::Kind::kAny:
@@ -430,14 +448,14 @@ bool scope_holds(const ScopeConstraint& c, const Value& v, const Entities& es) {
     case ScopeConstraint::Kind::kEq:
       return uid == c.uids[0];
     case ScopeConstraint::Kind::kIn:
-      return es.is_in(uid, c.uids[0]);
+      return ev.is_in(uid, c.uids[0]);
     case ScopeConstraint::Kind::kIs:
       return uid.type == c.type;
     case ScopeConstraint::Kind::kIsIn:
-      return uid.type == c.type && es.is_in(uid, c.uids[0]);
+      return uid.type == c.type && ev.is_in(uid, c.uids[0]);
     case ScopeConstraint::Kind::kInList:
       for (const auto& u : c.uids) {
-        if (es.is_in(uid, u)) return true;
+        if (ev.is_in(uid, u)) return true;
       }
       return false;
   }
@@ -490,20 +508,27 @@ Result<Value> evaluate(const Expr& expr, const Request& request, const Entities&
   return Evaluator(request, entities).eval(expr);
 }
 
-Result<bool> satisfied(const Policy& policy, const Request& request, const Entities& entities) {
-  if (!scope_holds(policy.principal, request.principal, entities) ||
-      !scope_holds(policy.action, request.action, entities) ||
-      !scope_holds(policy.resource, request.resource, entities)) {
+RequestEntities RequestEntities::resolve(const Request& request, const Entities& entities) {
+  return RequestEntities{entities.find(request.principal.as_entity()),
+                         entities.find(request.action.as_entity()),
+                         entities.find(request.resource.as_entity())};
+}
+
+Result<bool> satisfied(const Policy& policy, const Request& request, const Entities& entities,
+                       const RequestEntities* resolved) {
+  Evaluator ev(request, entities, resolved);
+  if (!scope_holds(policy.principal, request.principal, ev) ||
+      !scope_holds(policy.action, request.action, ev) ||
+      !scope_holds(policy.resource, request.resource, ev)) {
     return false;
   }
-  Evaluator ev(request, entities);
   for (const auto& c : policy.conditions) {
     auto v = ev.eval(*c.body);
     if (!v) return v.take_error();
     if (v->kind() != Kind::kBool) {
-      return type_error(c.is_when ? "a 'when' condition must be a boolean"
-                                  : "an 'unless' condition must be a boolean",
-                        *v);
+      return type_error(
+          c.is_when ? "a 'when' condition must be a boolean" : "an 'unless' condition must be a boolean",
+          *v);
     }
     if (v->as_bool() != c.is_when) return false;
   }

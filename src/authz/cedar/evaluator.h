@@ -18,6 +18,14 @@ struct Request {
   static Request make(EntityUid principal, EntityUid action, EntityUid resource, Value context);
 };
 
+// The request's own entities, looked up once per request instead of once per policy.
+struct RequestEntities {
+  const Entity* principal = nullptr;
+  const Entity* action = nullptr;
+  const Entity* resource = nullptr;
+  static RequestEntities resolve(const Request& request, const Entities& entities);
+};
+
 Result<Value> evaluate(const Expr& expr, const Request& request, const Entities& entities);
 
 // An extension function by its Cedar name (constructors and methods, receiver first), as used by
@@ -25,6 +33,7 @@ Result<Value> evaluate(const Expr& expr, const Request& request, const Entities&
 Result<Value> call_extension(std::string_view fn, const std::vector<Value>& args);
 
 // Whether the policy's scope and conditions hold (its effect is not applied).
-Result<bool> satisfied(const Policy& policy, const Request& request, const Entities& entities);
+Result<bool> satisfied(const Policy& policy, const Request& request, const Entities& entities,
+                       const RequestEntities* resolved = nullptr);
 
 }  // namespace gh::cedar
