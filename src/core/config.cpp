@@ -1,5 +1,6 @@
 #include "core/config.h"
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
@@ -18,7 +19,7 @@ using Setter = std::function<std::optional<std::string>(Config&, const std::stri
 
 struct SettingImpl {
   ConfigSetting doc;
-  Setter set;                                  // from text (env, flags)
+  Setter set;  // from text (env, flags)
   std::function<nlohmann::json(const Config&)> get;
 };
 
@@ -141,8 +142,8 @@ const std::vector<SettingImpl>& settings() {
     s.push_back(integer("cache_ttl_ms", &Config::cache_ttl_ms, 0, 3'600'000,
                         "Upper bound on how long a node serves cached configuration after "
                         "another node changed it, should a change notification be lost."));
-    s.push_back(str("log_level", &Config::log_level, "info",
-                    "trace, debug, info, warn, error or off."));
+    s.push_back(
+        str("log_level", &Config::log_level, "info", "trace, debug, info, warn, error or off."));
     s.push_back(boolean("access_log", &Config::access_log,
                         "Write one JSON line per request (with its request id)."));
     return s;
@@ -228,7 +229,9 @@ bool is_loopback_url(const std::string& url) {
   }
   std::transform(host.begin(), host.end(), host.begin(), ::tolower);
   if (host == "localhost" || host == "::1") return true;
-  return host.rfind("127.", 0) == 0;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) != 1) return false;
+  return (ntohl(v4.s_addr) >> 24) == 127;
 }
 
 Result<Config> load_config(const std::optional<std::string>& file,
@@ -244,9 +247,8 @@ Result<Config> load_config(const std::optional<std::string>& file,
       }
       return std::nullopt;
     }
-    return Error(ErrorCode::ConfigInvalid,
-                 "unknown setting '" + name + "' (from " + source +
-                     "); see docs/configuration.md for the list");
+    return Error(ErrorCode::ConfigInvalid, "unknown setting '" + name + "' (from " + source +
+                                               "); see docs/configuration.md for the list");
   };
 
   if (file) {
@@ -288,13 +290,14 @@ Result<Config> load_config(const std::optional<std::string>& file,
   }
   if (config.public_url.empty()) {
     const bool tls = !config.tls_cert.empty();
-    const std::string host =
-        config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]"
-                                                          : config.listen_host;
+    const std::string host = config.listen_host.find(':') != std::string::npos
+                                 ? "[" + config.listen_host + "]"
+                                 : config.listen_host;
     config.public_url =
         std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(config.listen_port);
   }
-  while (!config.public_url.empty() && config.public_url.back() == '/') config.public_url.pop_back();
+  while (!config.public_url.empty() && config.public_url.back() == '/')
+    config.public_url.pop_back();
   if (config.public_url.rfind("https://", 0) != 0 && config.public_url.rfind("http://", 0) != 0) {
     return fail(ErrorCode::ConfigInvalid,
                 "public_url must start with https:// (or http:// on a loopback address), got '" +
@@ -309,8 +312,9 @@ Result<Config> load_config(const std::optional<std::string>& file,
   }
   static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
   if (std::find(levels.begin(), levels.end(), config.log_level) == levels.end()) {
-    return fail(ErrorCode::ConfigInvalid, "log_level must be one of trace, debug, info, warn, "
-                                          "error, off");
+    return fail(ErrorCode::ConfigInvalid,
+                "log_level must be one of trace, debug, info, warn, "
+                "error, off");
   }
   return config;
 }

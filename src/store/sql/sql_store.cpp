@@ -2,6 +2,7 @@
 // a few statements differ.
 #include "store/sql/sql_store.h"
 
+#include <libpq-fe.h>
 #include <soci/connection-pool.h>
 #include <soci/soci.h>
 
@@ -23,10 +24,28 @@ Result<std::pair<Backend, std::string>> parse_store_url(const std::string& url) 
     if (path.empty()) return fail(ErrorCode::ConfigInvalid, "store: sqlite: needs a file path");
     return std::pair{Backend::sqlite, path};
   }
-  if (url.rfind("postgres://", 0) == 0) {
-    return std::pair{Backend::postgres, "postgresql://" + url.substr(11)};
+  if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) {
+    // SOCI mangles URIs; hand it libpq's keyword=value form, parsed by libpq itself.
+    char* err = nullptr;
+    PQconninfoOption* opts = PQconninfoParse(url.c_str(), &err);
+    if (!opts) {
+      std::string msg = err ? err : "unparseable";
+      if (err) PQfreemem(err);
+      return fail(ErrorCode::ConfigInvalid, "store: not a valid PostgreSQL URL: " + msg);
+    }
+    std::string conninfo;
+    for (auto* o = opts; o->keyword; ++o) {
+      if (!o->val || !*o->val) continue;
+      std::string value;
+      for (const char* c = o->val; *c; ++c) {
+        if (*c == '\\' || *c == '\'') value += '\\';
+        value += *c;
+      }
+      conninfo += std::string(conninfo.empty() ? "" : " ") + o->keyword + "='" + value + "'";
+    }
+    PQconninfoFree(opts);
+    return std::pair{Backend::postgres, conninfo};
   }
-  if (url.rfind("postgresql://", 0) == 0) return std::pair{Backend::postgres, url};
   return fail(ErrorCode::ConfigInvalid,
               "store must be sqlite:PATH or postgres://user@host:port/db, got '" +
                   url.substr(0, url.find("://")) + "...'");
@@ -98,8 +117,7 @@ class SqlStore final : public Store {
         }
       }
     } catch (const soci::soci_error& e) {
-      return fail(ErrorCode::StoreUnavailable, "cannot open the store",
-                  redact(e.what()));
+      return fail(ErrorCode::StoreUnavailable, "cannot open the store", redact(e.what()));
     }
     if (backend_ == Backend::postgres) {
       listener_ = std::make_unique<PgListener>(connect_, bus_);
@@ -160,7 +178,8 @@ class SqlStore final : public Store {
             sql << "INSERT INTO schema_migrations (version, description, applied_at) "
                    "VALUES (:v, :d, :t)",
                 soci::use(m.version), soci::use(m.description), soci::use(now);
-            log::info("migration applied", {{"version", m.version}, {"description", m.description}});
+            log::info("migration applied",
+                      {{"version", m.version}, {"description", m.description}});
           }
           sql << "COMMIT";
         } catch (...) {
