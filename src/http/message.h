@@ -16,18 +16,18 @@ namespace gh::http {
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
 struct Request {
-  std::string method;      // "GET"
-  std::string target;      // raw request target, e.g. "/a/b?x=1"
-  std::string path;        // percent-decoded path, e.g. "/a/b"
-  std::string query;       // raw query string without '?'
-  Fields headers;          // as received (names in their original case)
+  std::string method;  // "GET"
+  std::string target;  // raw request target, e.g. "/a/b?x=1"
+  std::string path;    // percent-decoded path, e.g. "/a/b"
+  std::string query;   // raw query string without '?'
+  Fields headers;      // as received (names in their original case)
   std::string body;
-  std::string peer_ip;     // the TCP peer
-  std::string client_ip;   // peer, or X-Forwarded-For when the peer is a trusted proxy
-  std::string scheme;      // "http" / "https" (X-Forwarded-Proto from trusted proxies)
-  std::string host;        // Host (X-Forwarded-Host from trusted proxies)
+  std::string peer_ip;    // the TCP peer
+  std::string client_ip;  // peer, or X-Forwarded-For when the peer is a trusted proxy
+  std::string scheme;     // "http" / "https" (X-Forwarded-Proto from trusted proxies)
+  std::string host;       // Host (X-Forwarded-Host from trusted proxies)
   std::string request_id;
-  std::string route;       // the matched route pattern, e.g. "/api/v1/environments/{env}"
+  std::string route;  // the matched route pattern, e.g. "/api/v1/environments/{env}"
   std::vector<std::pair<std::string, std::string>> params;  // path parameters
 
   // Case-insensitive header lookup (first occurrence).

@@ -53,8 +53,8 @@ std::string Metrics::render() const {
     for (int s = 0; s < 600; ++s) {
       const auto n = slot->by_status[s].load(std::memory_order_relaxed);
       if (n == 0) continue;
-      out << "gatehouse_http_requests_total{route=\"" << escape_label(slot->name)
-          << "\",status=\"" << s << "\"} " << n << "\n";
+      out << "gatehouse_http_requests_total{route=\"" << escape_label(slot->name) << "\",status=\""
+          << s << "\"} " << n << "\n";
     }
   }
   out << "# HELP gatehouse_http_request_duration_seconds Request latency by route pattern.\n"

@@ -16,9 +16,8 @@ namespace gh::http {
 
 class Metrics {
  public:
-  static constexpr std::array<double, 12> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                                      0.005,  0.01,    0.025,  0.05,  0.1,
-                                                      0.5,    2.5};
+  static constexpr std::array<double, 12> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                      0.01,   0.025,   0.05,   0.1,   0.5,    2.5};
   // Route slots: one per registered route (in Router order) plus one for "unmatched". Call
   // before the server starts.
   void set_routes(std::vector<std::string> route_names);

@@ -52,7 +52,8 @@ void Router::add(std::string method, const std::string& pattern, Handler handler
       node = child.get();
     }
   }
-  if (node->methods.count(method)) throw std::logic_error("duplicate route " + method + " " + pattern);
+  if (node->methods.count(method))
+    throw std::logic_error("duplicate route " + method + " " + pattern);
   auto route = std::make_unique<Route>();
   route->method = method;
   route->pattern = pattern;
@@ -66,8 +67,7 @@ void Router::add(std::string method, const std::string& pattern, Handler handler
 namespace {
 // Static segments win over parameters; on a dead end we back up and try the parameter.
 const Router::Node* find_node(const Router::Node* node, const std::vector<std::string_view>& segs,
-                              size_t i,
-                              std::vector<std::pair<std::string, std::string>>& params) {
+                              size_t i, std::vector<std::pair<std::string, std::string>>& params) {
   if (i == segs.size()) return node->methods.empty() ? nullptr : node;
   if (auto it = node->statics.find(segs[i]); it != node->statics.end()) {
     if (auto found = find_node(it->second.get(), segs, i + 1, params)) return found;

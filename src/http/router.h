@@ -52,7 +52,6 @@ class Router {
   RouteMatch match(std::string_view method, std::string_view path) const;
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
 
- 
   struct Node;
 
  private:

@@ -3,19 +3,23 @@
 
 #include "http/server.h"
 
+#include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <fmt/format.h>
 
+#include <array>
 #include <atomic>
+#include <limits>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -47,11 +51,21 @@ std::string json_escape(std::string_view s) {
   out.reserve(s.size());
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += fmt::format("\\u{:04x}", c);
@@ -139,14 +153,29 @@ tcp::socket& lowest_socket(Stream& stream) {
   return beast::get_lowest_layer(stream).socket();
 }
 
+// After an error answer the client may still be sending (a body we refused): closing at once
+// would make the kernel send RST and the client could lose our answer. So, like nginx's
+// lingering close, shut down our side and read and discard for a bounded time.
 template <class Stream>
-awaitable<void> graceful_close(Stream& stream) {
+awaitable<void> graceful_close(Stream& stream, bool linger) {
   beast::error_code ec;
   if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     co_await stream.async_shutdown(asio::redirect_error(use_awaitable, ec));
   } else {
     lowest_socket(stream).shutdown(tcp::socket::shutdown_send, ec);
+    if (linger && !ec) {
+      std::array<char, 16384> sink;
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      size_t drained = 0;
+      while (std::chrono::steady_clock::now() < until && drained < 64 * 1024 * 1024) {
+        beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(500));
+        const size_t n = co_await stream.async_read_some(asio::buffer(sink),
+                                                         asio::redirect_error(use_awaitable, ec));
+        if (ec) break;
+        drained += n;
+      }
+    }
   }
   co_return;
 }
@@ -169,8 +198,8 @@ awaitable<void> Server::Impl::accept_loop() {
   for (;;) {
     const size_t i = next_context.fetch_add(1) % contexts.size();
     beast::error_code ec;
-    tcp::socket socket = co_await acceptor->async_accept(
-        contexts[i]->get_executor(), asio::redirect_error(use_awaitable, ec));
+    tcp::socket socket = co_await acceptor->async_accept(contexts[i]->get_executor(),
+                                                         asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
       log::warn("accept failed", {{"error", ec.message()}});
@@ -225,19 +254,37 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
     if (ec) co_return;
   }
 
+  // Read deadlines use our own timer, which cancels the read but keeps the socket open, so a
+  // slow client still gets its 408 (a tcp_stream timeout would close the socket first).
+  asio::steady_timer deadline(co_await asio::this_coro::executor);
+  bool timed_out = false;
+  auto arm = [&](std::chrono::milliseconds d) {
+    timed_out = false;
+    beast::get_lowest_layer(stream).expires_never();
+    deadline.expires_after(d);
+    deadline.async_wait([&timed_out, &stream](beast::error_code e) {
+      if (e) return;
+      timed_out = true;
+      beast::error_code ignored;
+      lowest_socket(stream).cancel(ignored);
+    });
+  };
   beast::flat_buffer buffer;
   bool first = true;
+  bool linger = false;  // set when we answer an error before reading the whole request
   for (;;) {
     if (is_draining) break;
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
-    parser.body_limit(static_cast<uint64_t>(options.max_body_bytes));
-    beast::get_lowest_layer(stream).expires_after(first ? options.read_timeout
-                                                        : options.idle_timeout);
+    // The route decides the body limit; until we know it, Beast must not judge Content-Length.
+    parser.body_limit(std::numeric_limits<uint64_t>::max());
+    arm(first ? options.read_timeout : options.idle_timeout);
     handle->idle = true;
     co_await bhttp::async_read_header(stream, buffer, parser,
                                       asio::redirect_error(use_awaitable, ec));
+    deadline.cancel();
     handle->idle = false;
+    if (ec == asio::error::operation_aborted && timed_out) ec = beast::error::timeout;
     first = false;
     const auto started = std::chrono::steady_clock::now();
     const std::string request_id = new_request_id();
@@ -252,6 +299,7 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
     };
 
     if (ec) {
+      linger = true;
       if (ec == bhttp::error::header_limit) {
         metrics->observe(metrics->unmatched_slot(), "", 431, 0);
         co_await send(error_response(ErrorCode::RequestHeadersTooLarge, request_id), 11, false);
@@ -282,6 +330,7 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
     if (!decoded_path || decoded_path->empty() || (*decoded_path)[0] != '/' ||
         !is_valid_utf8(*decoded_path)) {
       metrics->observe(metrics->unmatched_slot(), req.method, 400, 0);
+      linger = true;
       co_await send(error_response(ErrorCode::RequestMalformed, request_id,
                                    "The request path is not a valid absolute path"),
                     version, false);
@@ -297,26 +346,29 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
 
     if (parser.content_length() && *parser.content_length() > static_cast<uint64_t>(body_limit)) {
       metrics->observe(slot, req.method, 413, 0);
-      co_await send(error_response(ErrorCode::RequestBodyTooLarge, request_id,
-                                   fmt::format("This endpoint accepts at most {} bytes", body_limit)),
-                    version, false);
+      linger = true;
+      co_await send(
+          error_response(ErrorCode::RequestBodyTooLarge, request_id,
+                         fmt::format("This endpoint accepts at most {} bytes", body_limit)),
+          version, false);
       break;
     }
     parser.body_limit(static_cast<uint64_t>(body_limit));
     if (!parser.is_done()) {
-      if (auto expect = header[bhttp::field::expect];
-          beast::iequals(expect, "100-continue")) {
+      if (auto expect = header[bhttp::field::expect]; beast::iequals(expect, "100-continue")) {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
         co_await bhttp::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
         if (ec) break;
       }
-      beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+      arm(options.read_timeout);
       co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+      deadline.cancel();
+      if (ec == asio::error::operation_aborted && timed_out) ec = beast::error::timeout;
       if (ec) {
+        linger = true;
         if (ec == bhttp::error::body_limit) {
           metrics->observe(slot, req.method, 413, 0);
-          co_await send(error_response(ErrorCode::RequestBodyTooLarge, request_id), version,
-                        false);
+          co_await send(error_response(ErrorCode::RequestBodyTooLarge, request_id), version, false);
         } else if (ec == beast::error::timeout) {
           co_await send(error_response(ErrorCode::RequestTimeout, request_id), version, false);
         }
@@ -336,10 +388,9 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
     if (from_proxy) {
       if (auto proto = req.header("X-Forwarded-Proto")) req.scheme = std::string(*proto);
     }
-    req.host = std::string(req.header(from_proxy && req.header("X-Forwarded-Host")
-                                          ? "X-Forwarded-Host"
-                                          : "Host")
-                               .value_or(""));
+    req.host = std::string(
+        req.header(from_proxy && req.header("X-Forwarded-Host") ? "X-Forwarded-Host" : "Host")
+            .value_or(""));
 
     Response res;
     metrics->in_flight.fetch_add(1);
@@ -382,25 +433,25 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
     if (options.access_log && log::enabled(log::Level::info)) {
       log::write_raw(
           log::Level::info,
-          fmt::format(R"({{"ts":"{}","level":"info","msg":"request","server":"{}","request_id":"{}",)"
-                      R"("method":"{}","path":"{}","route":"{}","status":{},"duration_ms":{:.3f},)"
-                      R"("client_ip":"{}","bytes_in":{}}})",
-                      format_rfc3339(SystemClock::instance().now_ms()), options.name, request_id,
-                      json_escape(req.method), json_escape(req.path), json_escape(req.route),
-                      status, seconds * 1000, json_escape(req.client_ip), req.body.size()));
+          fmt::format(
+              R"({{"ts":"{}","level":"info","msg":"request","server":"{}","request_id":"{}",)"
+              R"("method":"{}","path":"{}","route":"{}","status":{},"duration_ms":{:.3f},)"
+              R"("client_ip":"{}","bytes_in":{}}})",
+              format_rfc3339(SystemClock::instance().now_ms()), options.name, request_id,
+              json_escape(req.method), json_escape(req.path), json_escape(req.route), status,
+              seconds * 1000, json_escape(req.client_ip), req.body.size()));
     }
     if (!again) break;
   }
-  co_await graceful_close(stream);
+  co_await graceful_close(stream, linger);
 }
 
 Response Server::Impl::dispatch_inline(Request& req, const Route& route) {
   try {
     return route.handler(req);
   } catch (const std::exception& e) {
-    log::error("handler threw", {{"request_id", req.request_id},
-                                 {"route", route.pattern},
-                                 {"error", e.what()}});
+    log::error("handler threw",
+               {{"request_id", req.request_id}, {"route", route.pattern}, {"error", e.what()}});
     return Response::problem(Error(ErrorCode::ServerInternal), req);
   }
 }
@@ -422,9 +473,9 @@ Result<uint16_t> Server::start() {
   if (!o.tls_cert_file.empty()) {
     impl_->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     beast::error_code ec;
-    impl_->tls->set_options(asio::ssl::context::default_workarounds |
-                            asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
-                            asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    impl_->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                            asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                            asio::ssl::context::no_tlsv1_1);
     impl_->tls->use_certificate_chain_file(o.tls_cert_file, ec);
     if (ec) return fail(ErrorCode::ConfigInvalid, "tls_cert: " + ec.message());
     impl_->tls->use_private_key_file(o.tls_key_file, asio::ssl::context::pem, ec);
