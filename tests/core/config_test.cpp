@@ -83,3 +83,17 @@ TEST(Config, DescribeRedactsStorePassword) {
 
 }  // namespace
 }  // namespace gh
+
+namespace gh {
+namespace {
+TEST(Config, EverySettingIsDocumented) {
+  std::ifstream in(GATEHOUSE_SOURCE_DIR "/docs/configuration.md");
+  ASSERT_TRUE(in);
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& s : config_settings()) {
+    EXPECT_NE(doc.find("| `" + s.name + "` |"), std::string::npos)
+        << "docs/configuration.md lacks " << s.name;
+  }
+}
+}  // namespace
+}  // namespace gh
