@@ -44,7 +44,7 @@ const REQUIRED = ['==', '!=', '<', '<=', '>', '>=', 'in', 'in-set', 'has', 'has-
   'isLoopback', 'isMulticast', 'isInRange', 'decimal', 'lessThan', 'lessThanOrEqual', 'greaterThan',
   'greaterThanOrEqual', 'datetime', 'duration', 'offset', 'durationSince', 'toDate', 'toTime',
   'toMilliseconds', 'toSeconds', 'toMinutes', 'toHours', 'toDays', 'scope-eq', 'scope-in', 'scope-is',
-  'scope-is-in', 'action-in-list', 'unless', 'forbid'];
+  'scope-is-in', 'action-in-list', 'unless', 'forbid', 'schema'];
 
 const USERS = ['alice', 'bob', 'carol', 'dave', 'eve'];
 const GROUPS = ['g0', 'g1', 'g2', 'g3'];
@@ -64,8 +64,12 @@ const str = (s) => JSON.stringify(s);
 const uid = (type, id) => ({ type, id });
 const ext = (fn, arg) => ({ __extn: { fn, arg } });
 
-function genEntities() {
+// In schema mode the schema types the attributes, so extension values and entity references are
+// sometimes written without their __extn / __entity escapes, and tags are all strings.
+function genEntities(schemaMode) {
   const ents = [];
+  const x = (fn, arg) => (schemaMode && chance(0.5) ? arg : ext(fn, arg));
+  const ref = (type, id) => (schemaMode && chance(0.5) ? uid(type, id) : { __entity: uid(type, id) });
   for (const g of GROUPS) {
     const parents = GROUPS.filter((h) => h > g && chance(0.35)).map((h) => uid('Group', h));
     ents.push({ uid: uid('Group', g), attrs: { name: g, level: int(5) }, parents });
@@ -76,30 +80,79 @@ function genEntities() {
     if (chance(0.9)) attrs.level = pick(LONGS.slice(0, 6));
     if (chance(0.9)) attrs.name = pick(STRINGS);
     if (chance(0.8)) attrs.flag = chance(0.5);
-    if (chance(0.8)) attrs.team = { __entity: uid('Group', pick(GROUPS)) };
+    if (chance(0.8)) attrs.team = ref('Group', pick(GROUPS));
     if (chance(0.8)) attrs.roles = [...new Set([pick(STRINGS), pick(STRINGS)])];
-    if (chance(0.7)) attrs.ip = ext('ip', pick(IPS.slice(0, 11)));
-    if (chance(0.7)) attrs.score = ext('decimal', pick(DECIMALS.slice(0, 6)));
-    if (chance(0.6)) attrs.joined = ext('datetime', pick(DATETIMES.slice(0, 5)));
-    if (chance(0.6)) attrs.ttl = ext('duration', pick(DURATIONS.slice(0, 7)));
+    if (chance(0.7)) attrs.ip = x('ip', pick(IPS.slice(0, 11)));
+    if (chance(0.7)) attrs.score = x('decimal', pick(DECIMALS.slice(0, 6)));
+    if (chance(0.6)) attrs.joined = x('datetime', pick(DATETIMES.slice(0, 5)));
+    if (chance(0.6)) attrs.ttl = x('duration', pick(DURATIONS.slice(0, 7)));
     if (chance(0.7)) attrs.rec = chance(0.7) ? { a: int(10), b: pick(STRINGS), inner: { c: chance(0.5) } } : { b: 'x' };
     const tags = {};
     if (chance(0.5)) tags.t = pick(STRINGS);
-    if (chance(0.5)) tags.n = int(100);
+    if (chance(0.5)) tags.n = schemaMode ? String(int(100)) : int(100);
     const parents = GROUPS.filter(() => chance(0.3)).map((g) => uid('Group', g));
     ents.push({ uid: uid('User', u), attrs, parents, tags });
   }
   for (const d of DOCS) {
-    const attrs = { owner: { __entity: uid('User', pick(USERS)) }, public: chance(0.5), size: int(2000) };
+    const attrs = { owner: ref('User', pick(USERS)), public: chance(0.5), size: int(2000) };
     if (chance(0.5)) attrs.labels = [pick(STRINGS), pick(STRINGS)];
     ents.push({ uid: uid('Doc', d), attrs, parents: chance(0.5) ? [uid('Group', pick(GROUPS))] : [],
       tags: chance(0.5) ? { t: pick(STRINGS) } : {} });
   }
+  if (schemaMode) return ents; // the schema declares the actions and their hierarchy
   ents.push({ uid: uid('Action', 'admin'), attrs: {}, parents: [] });
   ents.push({ uid: uid('Action', 'write'), attrs: {}, parents: [uid('Action', 'admin')] });
   ents.push({ uid: uid('Action', 'read'), attrs: {}, parents: [uid('Action', 'write')] });
   return ents;
 }
+
+const opt_ = (type) => ({ ...type, required: false });
+const SCHEMA = { '': {
+  entityTypes: {
+    Group: { memberOfTypes: ['Group'], shape: { type: 'Record', attributes: { name: { type: 'String' }, level: { type: 'Long' } } } },
+    User: { memberOfTypes: ['Group'], tags: { type: 'String' }, shape: { type: 'Record', attributes: {
+      level: opt_({ type: 'Long' }), name: opt_({ type: 'String' }), flag: opt_({ type: 'Boolean' }),
+      team: opt_({ type: 'Entity', name: 'Group' }), roles: opt_({ type: 'Set', element: { type: 'String' } }),
+      ip: opt_({ type: 'Extension', name: 'ipaddr' }), score: opt_({ type: 'Extension', name: 'decimal' }),
+      joined: opt_({ type: 'Extension', name: 'datetime' }), ttl: opt_({ type: 'Extension', name: 'duration' }),
+      rec: opt_({ type: 'Record', attributes: { a: opt_({ type: 'Long' }), b: { type: 'String' },
+        inner: opt_({ type: 'Record', attributes: { c: { type: 'Boolean' } } }) } }) } } },
+    Doc: { memberOfTypes: ['Group'], tags: { type: 'String' }, shape: { type: 'Record', attributes: {
+      owner: { type: 'Entity', name: 'User' }, public: { type: 'Boolean' }, size: { type: 'Long' },
+      labels: opt_({ type: 'Set', element: { type: 'String' } }) } } },
+  },
+  actions: Object.fromEntries(ACTIONS.map((a) => [a, {
+    memberOf: a === 'write' ? [{ id: 'admin' }] : a === 'read' ? [{ id: 'write' }] : [],
+    appliesTo: { principalTypes: ['User', 'Group'], resourceTypes: ['Doc', 'Group'], context: { type: 'Record', attributes: {
+      flag: opt_({ type: 'Boolean' }), n: opt_({ type: 'Long' }), s: opt_({ type: 'String' }),
+      ip: opt_({ type: 'Extension', name: 'ipaddr' }), now: opt_({ type: 'Extension', name: 'datetime' }),
+      r: opt_({ type: 'Record', attributes: { a: { type: 'Long' }, b: { type: 'String' } } }) } } },
+  }])),
+} };
+
+// The same schema in the human-readable format, to exercise both of gatehouse's schema readers.
+function schemaText() {
+  const ty = (t) => {
+    switch (t.type) {
+      case 'Boolean': return 'Bool';
+      case 'Entity': case 'Extension': return t.name;
+      case 'Set': return `Set<${ty(t.element)}>`;
+      case 'Record': return `{ ${Object.entries(t.attributes).map(([k, v]) => `${k}${v.required === false ? '?' : ''}: ${ty(v)}`).join(', ')} }`;
+      default: return t.type;
+    }
+  };
+  const ns = SCHEMA[''];
+  let out = '';
+  for (const [name, e] of Object.entries(ns.entityTypes)) {
+    out += `entity ${name} in [${e.memberOfTypes.join(', ')}] = ${ty(e.shape)}${e.tags ? ` tags ${ty(e.tags)}` : ''};\n`;
+  }
+  for (const [name, a] of Object.entries(ns.actions)) {
+    const parents = a.memberOf.length ? ` in [${a.memberOf.map((m) => JSON.stringify(m.id)).join(', ')}]` : '';
+    out += `action ${JSON.stringify(name)}${parents} appliesTo { principal: [${a.appliesTo.principalTypes}], resource: [${a.appliesTo.resourceTypes}], context: ${ty(a.appliesTo.context)} };\n`;
+  }
+  return out;
+}
+const SCHEMA_TEXT = schemaText();
 
 // --- expression generator: typed, with some deliberately ill-typed branches to produce errors ---
 const T = ['bool', 'long', 'string', 'entity', 'set', 'ip', 'decimal', 'datetime', 'duration', 'record'];
@@ -234,13 +287,14 @@ function genPolicy() {
   return `${forbid ? 'forbid' : 'permit'}(${p}, ${a}, ${r})${conds};`;
 }
 
-function genRequest() {
+function genRequest(schemaMode) {
   const context = {};
+  const x = (fn, arg) => (schemaMode && chance(0.5) ? arg : ext(fn, arg));
   if (chance(0.9)) context.flag = chance(0.5);
   if (chance(0.9)) context.n = int(50) - 10;
   if (chance(0.8)) context.s = pick(STRINGS);
-  if (chance(0.8)) context.ip = ext('ip', pick(IPS.slice(0, 11)));
-  if (chance(0.7)) context.now = ext('datetime', pick(DATETIMES.slice(0, 5)));
+  if (chance(0.8)) context.ip = x('ip', pick(IPS.slice(0, 11)));
+  if (chance(0.7)) context.now = x('datetime', pick(DATETIMES.slice(0, 5)));
   if (chance(0.5)) context.r = { a: int(5), b: pick(STRINGS) };
   return {
     principal: chance(0.85) ? uid('User', pick(USERS)) : uid('Group', pick(GROUPS)),
@@ -256,12 +310,16 @@ let decisions = 0, disagreements = 0, skipped = 0, allows = 0, withErrors = 0;
 const t0 = Date.now();
 for (let c = 0; c < CASES; c++) {
   const policies = Array.from({ length: 1 + int(6) }, genPolicy).join('\n');
-  const entities = genEntities();
-  const requests = Array.from({ length: REQS }, genRequest);
+  const schemaMode = c % 3 === 2; // every third case runs with a schema
+  if (schemaMode) used('schema');
+  const entities = genEntities(schemaMode);
+  const requests = Array.from({ length: REQS }, () => genRequest(schemaMode));
   const expected = [];
   let ok = true;
   for (const r of requests) {
-    const a = cedar.isAuthorized({ ...r, policies: { staticPolicies: policies }, entities });
+    const call = { ...r, policies: { staticPolicies: policies }, entities };
+    if (schemaMode) Object.assign(call, { schema: SCHEMA, validateRequest: false });
+    const a = cedar.isAuthorized(call);
     if (a.type !== 'success') { ok = false; if (process.env.CEDAR_DIFF_DEBUG) console.log(JSON.stringify(a.errors).slice(0, 300)); break; }
     expected.push({ decision: a.response.decision,
       reasons: sorted(a.response.diagnostics.reason),
@@ -271,13 +329,19 @@ for (let c = 0; c < CASES; c++) {
   writeFileSync(join(dir, 'p.cedar'), policies);
   writeFileSync(join(dir, 'e.json'), JSON.stringify(entities));
   writeFileSync(join(dir, 'r.json'), JSON.stringify(requests));
+  const args = ['policy', 'authorize', '--policies', join(dir, 'p.cedar'), '--entities', join(dir, 'e.json'),
+    '--requests', join(dir, 'r.json')];
+  if (schemaMode) {
+    const text = c % 2 === 0;
+    writeFileSync(join(dir, text ? 's.cedarschema' : 's.json'), text ? SCHEMA_TEXT : JSON.stringify(SCHEMA));
+    args.push('--schema', join(dir, text ? 's.cedarschema' : 's.json'));
+  }
   let got;
   try {
-    got = JSON.parse(execFileSync(GATEHOUSE, ['policy', 'authorize', '--policies', join(dir, 'p.cedar'),
-      '--entities', join(dir, 'e.json'), '--requests', join(dir, 'r.json')], { encoding: 'utf8' }));
+    got = JSON.parse(execFileSync(GATEHOUSE, args, { encoding: 'utf8' }));
   } catch (e) {
     disagreements++;
-    console.log(`case ${c}: gatehouse failed: ${e.stderr || e.message}\n${policies}`);
+    console.log(`case ${c}: gatehouse failed: ${e.stderr || e.message}\n${policies}\n${JSON.stringify(entities)}`);
     continue;
   }
   for (let i = 0; i < requests.length; i++) {
