@@ -88,6 +88,7 @@ struct Expr {
   std::vector<PatternElem> pattern;  // kLike
   std::vector<std::string> keys;     // kRecordLiteral
   std::vector<std::unique_ptr<Expr>> args;
+  int height = 1;  // 1 + the tallest operand; bounded by the parser so evaluation stays shallow
   int line = 0;
   int column = 0;
 };

@@ -273,8 +273,7 @@ class Evaluator {
       case Op::kIn: {
         if (a.kind() != Kind::kEntity)
           return type_error("the left side of 'in' must be an entity", a);
-        if (b.kind() == Kind::kEntity)
-          return Value::boolean(is_in(a.as_entity(), b.as_entity()));
+        if (b.kind() == Kind::kEntity) return Value::boolean(is_in(a.as_entity(), b.as_entity()));
         if (b.kind() != Kind::kSet)
           return type_error("the right side of 'in' must be an entity or a set", b);
         bool found = false;
@@ -526,9 +525,9 @@ Result<bool> satisfied(const Policy& policy, const Request& request, const Entit
     auto v = ev.eval(*c.body);
     if (!v) return v.take_error();
     if (v->kind() != Kind::kBool) {
-      return type_error(
-          c.is_when ? "a 'when' condition must be a boolean" : "an 'unless' condition must be a boolean",
-          *v);
+      return type_error(c.is_when ? "a 'when' condition must be a boolean"
+                                  : "an 'unless' condition must be a boolean",
+                        *v);
     }
     if (v->as_bool() != c.is_when) return false;
   }

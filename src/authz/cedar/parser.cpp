@@ -1,5 +1,6 @@
 #include "authz/cedar/parser.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <unordered_map>
 
@@ -398,7 +399,18 @@ class Parser {
     auto e = node(op, at);
     e->args.push_back(std::move(a));
     e->args.push_back(std::move(b));
+    return finish(std::move(e));
+  }
+  static ExprPtr finish(ExprPtr e) {
+    for (const auto& a : e->args) e->height = std::max(e->height, a->height + 1);
     return e;
+  }
+  // Long operator chains build tall trees without recursing in the parser; cap the height so a
+  // hostile policy cannot exhaust the evaluator's (or the destructor's) stack.
+  bool too_tall(const ExprPtr& e) const { return e->height > limits_.max_height; }
+  Error too_tall_error() const {
+    return error_here("expression is too long or nested too deeply (more than " +
+                      std::to_string(limits_.max_height) + " levels); split it");
   }
 
   struct DepthGuard {
@@ -427,7 +439,7 @@ class Parser {
       e->args.push_back(std::move(*c));
       e->args.push_back(std::move(*t));
       e->args.push_back(std::move(*f));
-      return e;
+      return finish(std::move(e));
     }
     return or_expr();
   }
@@ -442,6 +454,7 @@ class Parser {
       auto rhs = and_expr();
       if (!rhs) return rhs;
       e = binary(Op::kOr, at, std::move(e), std::move(*rhs));
+      if (too_tall(e)) return too_tall_error();
     }
     return e;
   }
@@ -456,6 +469,7 @@ class Parser {
       auto rhs = relation();
       if (!rhs) return rhs;
       e = binary(Op::kAnd, at, std::move(e), std::move(*rhs));
+      if (too_tall(e)) return too_tall_error();
     }
     return e;
   }
@@ -507,6 +521,7 @@ class Parser {
       auto rhs = add();
       if (!rhs) return rhs;
       e = binary(op, at, std::move(e), std::move(*rhs));
+      if (too_tall(e)) return too_tall_error();
     } else if (is_ident("has")) {
       bump();
       std::vector<std::string> attrs;
@@ -521,7 +536,9 @@ class Parser {
           return error_here("expected an attribute name after 'has', found " + describe(tok_));
         }
         bump();
-        if (tok_.kind != Tok::kDot || attrs.size() > 1000) break;
+        if (tok_.kind != Tok::kDot) break;
+        if (static_cast<int>(attrs.size()) >= limits_.max_nesting)
+          return error_here("attribute path after 'has' is too long");
         bump();
       }
       // `e has a.b.c` is `e has a && e.a has b && e.a.b has c`.
@@ -532,14 +549,15 @@ class Parser {
           auto get = node(Op::kGetAttr, at);
           get->name = attrs[j];
           get->args.push_back(std::move(target));
-          target = std::move(get);
+          target = finish(std::move(get));
         }
         auto has = node(Op::kHas, at);
         has->name = attrs[i];
         has->args.push_back(std::move(target));
+        has = finish(std::move(has));
         result = result ? binary(Op::kAnd, at, std::move(result), std::move(has)) : std::move(has);
       }
-      e = std::move(result);
+      e = finish(std::move(result));
     } else if (is_ident("like")) {
       bump();
       if (tok_.kind != Tok::kString)
@@ -550,7 +568,7 @@ class Parser {
       auto like = node(Op::kLike, at);
       like->pattern = std::move(*pat);
       like->args.push_back(std::move(e));
-      e = std::move(like);
+      e = finish(std::move(like));
     } else if (is_ident("is")) {
       bump();
       auto type = path("an entity type after 'is'");
@@ -568,7 +586,7 @@ class Parser {
                    binary(Op::kIn, in_at, std::move(target), std::move(*rhs)));
       } else {
         is->args.push_back(std::move(e));
-        e = std::move(is);
+        e = finish(std::move(is));
       }
     } else {
       return e;
@@ -591,6 +609,7 @@ class Parser {
       auto rhs = mult();
       if (!rhs) return rhs;
       e = binary(op, at, std::move(e), std::move(*rhs));
+      if (too_tall(e)) return too_tall_error();
     }
     return e;
   }
@@ -605,6 +624,7 @@ class Parser {
       auto rhs = unary();
       if (!rhs) return rhs;
       e = binary(Op::kMul, at, std::move(e), std::move(*rhs));
+      if (too_tall(e)) return too_tall_error();
     }
     return e;
   }
@@ -628,7 +648,7 @@ class Parser {
     for (auto it = ops.rbegin(); it != ops.rend(); ++it) {
       auto u = node(it->kind == Tok::kBang ? Op::kNot : Op::kNeg, *it);
       u->args.push_back(std::move(e));
-      e = std::move(u);
+      e = finish(std::move(u));
     }
     return e;
   }
@@ -667,12 +687,13 @@ class Parser {
           auto call = node(it->second.op, name_tok);
           call->args.push_back(std::move(e));
           for (auto& a : *args) call->args.push_back(std::move(a));
-          e = std::move(call);
+          e = finish(std::move(call));
+          if (too_tall(e)) return too_tall_error();
         } else {
           auto get = node(Op::kGetAttr, dot);
           get->name = std::move(name);
           get->args.push_back(std::move(e));
-          e = std::move(get);
+          e = finish(std::move(get));
         }
       } else if (tok_.kind == Tok::kLBracket) {
         Token br = tok_;
@@ -687,7 +708,8 @@ class Parser {
         auto get = node(Op::kGetAttr, br);
         get->name = std::move(*s);
         get->args.push_back(std::move(e));
-        e = std::move(get);
+        e = finish(std::move(get));
+        if (too_tall(e)) return too_tall_error();
       } else {
         return e;
       }
@@ -758,7 +780,7 @@ class Parser {
         if (!items) return items.take_error();
         auto e = node(Op::kSetLiteral, at);
         e->args = std::move(*items);
-        return e;
+        return finish(std::move(e));
       }
       case Tok::kLBrace: {
         bump();
@@ -786,7 +808,7 @@ class Parser {
           if (!accept(Tok::kComma)) break;
         }
         if (auto err = expect(Tok::kRBrace, "',' or '}' in the record literal")) return *err;
-        return e;
+        return finish(std::move(e));
       }
       case Tok::kIdent:
         break;
@@ -825,7 +847,7 @@ class Parser {
         if (!args) return args.take_error();
         auto e = node(it->second, at);
         e->args = std::move(*args);
-        return e;
+        return finish(std::move(e));
       }
       if (is_reserved(word)) return error_here("unexpected keyword '" + std::string(word) + "'");
       return error_here("unknown variable '" + std::string(word) +
@@ -863,6 +885,7 @@ class Parser {
     c->name = e.name;
     c->pattern = e.pattern;
     c->keys = e.keys;
+    c->height = e.height;
     c->line = e.line;
     c->column = e.column;
     for (const auto& a : e.args) c->args.push_back(clone(*a));

@@ -132,6 +132,24 @@ TEST(CedarParser, HostileNestingIsAnErrorNotACrash) {
   EXPECT_NE(r.error().message.find("nested too deeply"), std::string::npos);
   std::string sets(100000, '[');
   EXPECT_FALSE(parse_expression(sets).ok());
+  // Long operator chains do not recurse in the parser but would in the evaluator: capped.
+  std::string chain = "1";
+  for (int i = 0; i < 100000; ++i) chain += " + 1";
+  r = parse_expression(chain);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("too long"), std::string::npos);
+  std::string ors = "true";
+  for (int i = 0; i < 1500; ++i) ors += " || false";
+  EXPECT_EQ(eval(ors), "true");
+  std::string nested;  // chains inside parentheses still add up
+  for (int i = 0; i < 150; ++i)
+    nested += "(1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + ";
+  nested += "1";
+  nested.append(150, ')');
+  EXPECT_FALSE(parse_expression(nested).ok());
+  std::string path = "principal has a";
+  for (int i = 0; i < 1000; ++i) path += ".a";
+  EXPECT_FALSE(parse_expression(path).ok());
   std::string nots(10, '!');
   EXPECT_FALSE(parse_expression(nots + "true").ok());  // at most 4 unary operators in a row
 }
