@@ -7,11 +7,26 @@
 namespace gh::crypto {
 
 namespace {
-// One context per thread, re-initialised for every message: allocating a context per call
-// costs more than the AES work on a 64-byte value.
-EVP_CIPHER_CTX* thread_ctx() {
-  thread_local CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  return ctx.get();
+// One context per thread and direction, re-keyed for every message: allocating a context, or
+// re-selecting the cipher (which frees and re-creates the provider's context), costs more than
+// the AES work on a 64-byte value. After the first use only key and nonce are set.
+struct ThreadCtx {
+  CipherCtxPtr ctx{EVP_CIPHER_CTX_new()};
+  bool cipher_set = false;
+};
+
+EVP_CIPHER_CTX* init(bool encrypt, std::string_view key, std::string_view nonce) {
+  thread_local ThreadCtx enc_ctx, dec_ctx;
+  ThreadCtx& t = encrypt ? enc_ctx : dec_ctx;
+  if (!t.ctx) return nullptr;
+  const EVP_CIPHER* cipher = t.cipher_set ? nullptr : aes256gcm();
+  if (EVP_CipherInit_ex2(t.ctx.get(), cipher, bytes_of(key), bytes_of(nonce), encrypt ? 1 : 0,
+                         nullptr) != 1) {
+    t.cipher_set = false;
+    return nullptr;
+  }
+  t.cipher_set = true;
+  return t.ctx.get();
 }
 
 bool sizes_ok(std::string_view key, std::string_view nonce, size_t a, size_t b) {
@@ -23,11 +38,8 @@ bool sizes_ok(std::string_view key, std::string_view nonce, size_t a, size_t b) 
 bool aes256gcm_encrypt(std::string_view key, std::string_view nonce, std::string_view aad,
                        std::string_view plaintext, std::string& ciphertext, std::string& tag) {
   if (!sizes_ok(key, nonce, aad.size(), plaintext.size())) return false;
-  EVP_CIPHER_CTX* ctx = thread_ctx();
+  EVP_CIPHER_CTX* ctx = init(true, key, nonce);
   if (ctx == nullptr) return false;
-  if (EVP_EncryptInit_ex2(ctx, aes256gcm(), bytes_of(key), bytes_of(nonce), nullptr) != 1) {
-    return false;
-  }
   int len = 0;
   if (!aad.empty() &&
       EVP_EncryptUpdate(ctx, nullptr, &len, bytes_of(aad), static_cast<int>(aad.size())) != 1) {
@@ -53,11 +65,8 @@ bool aes256gcm_decrypt(std::string_view key, std::string_view nonce, std::string
   if (!sizes_ok(key, nonce, aad.size(), ciphertext.size()) || tag.size() != kGcmTagSize) {
     return false;
   }
-  EVP_CIPHER_CTX* ctx = thread_ctx();
+  EVP_CIPHER_CTX* ctx = init(false, key, nonce);
   if (ctx == nullptr) return false;
-  if (EVP_DecryptInit_ex2(ctx, aes256gcm(), bytes_of(key), bytes_of(nonce), nullptr) != 1) {
-    return false;
-  }
   int len = 0;
   if (!aad.empty() &&
       EVP_DecryptUpdate(ctx, nullptr, &len, bytes_of(aad), static_cast<int>(aad.size())) != 1) {

@@ -226,6 +226,11 @@ TEST(Signature, EcdsaDerRawConversionRoundTrips) {
     EXPECT_EQ(ecdsa_der_to_raw(ecdsa_raw_to_der(*raw)), *raw);
   }
   EXPECT_EQ(ecdsa_raw_to_der(std::string(63, 'a')), "");
+  // Signing contexts are copied from a per-key template: randomised schemes must still draw
+  // fresh randomness per signature (ECDSA k, PSS salt).
+  EXPECT_NE(*sign_bytes(key.key, Alg::ES256, "same"), *sign_bytes(key.key, Alg::ES256, "same"));
+  const auto& rsa = key_for(KeySpec::Rsa2048, Alg::PS256);
+  EXPECT_NE(*sign_bytes(rsa.key, Alg::PS256, "same"), *sign_bytes(rsa.key, Alg::PS256, "same"));
   EXPECT_EQ(ecdsa_der_to_raw("garbage"), "");
 }
 

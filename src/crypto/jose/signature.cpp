@@ -2,6 +2,8 @@
 
 #include <openssl/rsa.h>
 
+#include <unordered_map>
+
 #include "crypto/jose/key_set.h"
 #include "crypto/openssl.h"
 
@@ -29,6 +31,46 @@ bool configure(EVP_PKEY_CTX* pctx, Alg alg) {
   return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
          EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
          EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, crypto::sha256()) == 1;
+}
+
+// EVP_DigestSignInit/VerifyInit fetch the algorithm from the provider store on every call
+// (a locked hash-table walk). We initialise one context per (key, alg, direction) per thread
+// and copy it for each operation instead. The template holds a reference to the EVP_PKEY, so
+// the pointer used as the map key cannot be freed and reused while its entry exists; the map
+// is bounded so rotated keys do not pile up.
+struct TemplateKey {
+  EVP_PKEY* pkey;
+  Alg alg;
+  bool sign;
+  bool operator==(const TemplateKey&) const = default;
+};
+struct TemplateHash {
+  size_t operator()(const TemplateKey& k) const {
+    return std::hash<const void*>{}(k.pkey) ^ (static_cast<size_t>(k.alg) << 1) ^ k.sign;
+  }
+};
+constexpr size_t kMaxTemplates = 64;
+
+EVP_MD_CTX* prepared_ctx(EVP_PKEY* pkey, Alg alg, bool sign) {
+  thread_local std::unordered_map<TemplateKey, crypto::MdCtxPtr, TemplateHash> templates;
+  const TemplateKey key{pkey, alg, sign};
+  auto it = templates.find(key);
+  if (it != templates.end()) return it->second.get();
+  if (templates.size() >= kMaxTemplates) templates.clear();
+  crypto::MdCtxPtr ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  const int ok = sign ? EVP_DigestSignInit(ctx.get(), &pctx, digest_for(alg), nullptr, pkey)
+                      : EVP_DigestVerifyInit(ctx.get(), &pctx, digest_for(alg), nullptr, pkey);
+  if (!ctx || ok != 1 || !configure(pctx, alg)) return nullptr;
+  return templates.emplace(key, std::move(ctx)).first->second.get();
+}
+
+// A ready-to-use context for one operation: a copy of the template.
+EVP_MD_CTX* operation_ctx(EVP_PKEY* pkey, Alg alg, bool sign) {
+  EVP_MD_CTX* tmpl = prepared_ctx(pkey, alg, sign);
+  EVP_MD_CTX* ctx = thread_md_ctx();
+  if (tmpl == nullptr || ctx == nullptr || EVP_MD_CTX_copy_ex(ctx, tmpl) != 1) return nullptr;
+  return ctx;
 }
 
 }  // namespace
@@ -72,17 +114,12 @@ Result<std::string> sign_bytes(const Jwk& key, Alg alg, std::string_view input) 
   }
   if (auto ok = check_key_fits_alg(key, alg); !ok) return fail(ok.error());
   if (!key.has_private()) return fail(ErrorCode::CryptoInternal, {}, "signing needs a private key");
-  EVP_MD_CTX* ctx = thread_md_ctx();
-  EVP_PKEY_CTX* pctx = nullptr;
-  size_t len = 0;
-  std::string sig;
-  if (ctx == nullptr || EVP_DigestSignInit(ctx, &pctx, digest_for(alg), nullptr, key.pkey()) != 1 ||
-      !configure(pctx, alg) ||
-      EVP_DigestSign(ctx, nullptr, &len, bytes_of(input), input.size()) != 1) {
-    return fail(ErrorCode::CryptoInternal, {}, "sign: " + crypto::openssl_error());
-  }
-  sig.resize(len);
-  if (EVP_DigestSign(ctx, bytes_of(sig), &len, bytes_of(input), input.size()) != 1) {
+  EVP_MD_CTX* ctx = operation_ctx(key.pkey(), alg, true);
+  // EVP_PKEY_get_size bounds every signature (DER ECDSA included): one call, no length query.
+  size_t len = static_cast<size_t>(EVP_PKEY_get_size(key.pkey()));
+  std::string sig(len, '\0');
+  if (ctx == nullptr ||
+      EVP_DigestSign(ctx, bytes_of(sig), &len, bytes_of(input), input.size()) != 1) {
     return fail(ErrorCode::CryptoInternal, {}, "sign: " + crypto::openssl_error());
   }
   sig.resize(len);
@@ -101,13 +138,9 @@ bool verify_bytes(const Jwk& key, Alg alg, std::string_view input, std::string_v
     if (der.empty()) return false;
     signature = der;
   }
-  EVP_MD_CTX* ctx = thread_md_ctx();
-  EVP_PKEY_CTX* pctx = nullptr;
-  const bool ok = ctx != nullptr &&
-                  EVP_DigestVerifyInit(ctx, &pctx, digest_for(alg), nullptr, key.pkey()) == 1 &&
-                  configure(pctx, alg) &&
-                  EVP_DigestVerify(ctx, bytes_of(signature), signature.size(), bytes_of(input),
-                                   input.size()) == 1;
+  EVP_MD_CTX* ctx = operation_ctx(key.pkey(), alg, false);
+  const bool ok = ctx != nullptr && EVP_DigestVerify(ctx, bytes_of(signature), signature.size(),
+                                                     bytes_of(input), input.size()) == 1;
   if (!ok) crypto::openssl_error();  // leave no stale entries in the thread's error queue
   return ok;
 }

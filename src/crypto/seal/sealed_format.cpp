@@ -7,11 +7,10 @@ namespace gh::crypto {
 namespace {
 void put_field(std::string& out, std::string_view v) {
   const auto n = static_cast<uint32_t>(v.size());
-  out += static_cast<char>(n >> 24);
-  out += static_cast<char>(n >> 16);
-  out += static_cast<char>(n >> 8);
-  out += static_cast<char>(n);
-  out += v;
+  const char len[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                       static_cast<char>(n >> 8), static_cast<char>(n)};
+  out.append(len, 4);
+  out.append(v);
 }
 }  // namespace
 

@@ -200,9 +200,8 @@ Result<std::string> Sealer::open(const SealContext& context, std::string_view se
     if (!unwrapped) return fail(unwrapped.error());
     key = *unwrapped;
   }
-  std::string aad;
-  aad.reserve(64 + context.table.size() + context.row.size() + context.column.size() +
-              context.organization.size() + context.environment.size());
+  thread_local std::string aad;  // reused: the AAD is rebuilt for every value
+  aad.clear();
   append_seal_aad(aad, view->header, context);
   std::string plaintext;
   if (!aes256gcm_decrypt(view_of(key), view->nonce, aad, view->ciphertext, view->tag, plaintext)) {
