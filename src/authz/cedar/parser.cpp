@@ -212,6 +212,12 @@ class Parser {
     tok_ = peek_;
     peek_ = lex_.next();
   }
+  Error reserved_error() const {
+    std::string m = "'";
+    m.append(tok_.text);
+    m.append("' is a reserved word and cannot be used as a name here");
+    return error_here(std::move(m));
+  }
   bool is_ident(std::string_view word) const {
     return tok_.kind == Tok::kIdent && tok_.text == word;
   }
@@ -354,10 +360,12 @@ class Parser {
   Result<std::string> path(std::string_view what) {
     if (tok_.kind != Tok::kIdent)
       return error_here("expected " + std::string(what) + ", found " + describe(tok_));
+    if (is_reserved(tok_.text)) return reserved_error();
     std::string out(tok_.text);
     bump();
     while (tok_.kind == Tok::kColonColon && peek_.kind == Tok::kIdent) {
       bump();
+      if (is_reserved(tok_.text)) return reserved_error();
       out += "::";
       out += tok_.text;
       bump();
@@ -368,6 +376,7 @@ class Parser {
   Result<EntityUid> entity_ref(std::string_view what) {
     if (tok_.kind != Tok::kIdent)
       return error_here("expected " + std::string(what) + ", found " + describe(tok_));
+    if (is_reserved(tok_.text)) return reserved_error();
     std::string type(tok_.text);
     bump();
     while (true) {
@@ -378,6 +387,7 @@ class Parser {
         return error_here("expected an identifier or a quoted id after '::', found " +
                           describe(tok_));
       }
+      if (is_reserved(tok_.text)) return reserved_error();
       type += "::";
       type += tok_.text;
       bump();
@@ -527,6 +537,7 @@ class Parser {
       std::vector<std::string> attrs;
       while (true) {
         if (tok_.kind == Tok::kIdent) {
+          if (is_reserved(tok_.text)) return reserved_error();
           attrs.emplace_back(tok_.text);
         } else if (tok_.kind == Tok::kString && attrs.empty()) {
           auto s = unescape_string(tok_.text);
@@ -535,8 +546,10 @@ class Parser {
         } else {
           return error_here("expected an attribute name after 'has', found " + describe(tok_));
         }
+        bool quoted = tok_.kind == Tok::kString;
         bump();
         if (tok_.kind != Tok::kDot) break;
+        if (quoted) return error_here("a quoted attribute after 'has' cannot start a path");
         if (static_cast<int>(attrs.size()) >= limits_.max_nesting)
           return error_here("attribute path after 'has' is too long");
         bump();
@@ -668,6 +681,7 @@ class Parser {
         if (tok_.kind != Tok::kIdent)
           return error_here("expected an attribute or method name after '.', found " +
                             describe(tok_));
+        if (is_reserved(tok_.text)) return reserved_error();
         std::string name(tok_.text);
         Token name_tok = tok_;
         bump();
@@ -723,7 +737,10 @@ class Parser {
       auto e = expr();
       if (!e) return e.take_error();
       out.push_back(std::move(*e));
-      if (accept(Tok::kComma)) continue;
+      if (accept(Tok::kComma)) {
+        if (accept(close)) return out;  // Cedar allows a trailing comma
+        continue;
+      }
       if (auto err = expect(close, what)) return *err;
       return out;
     }
@@ -788,6 +805,7 @@ class Parser {
         while (tok_.kind != Tok::kRBrace) {
           std::string key;
           if (tok_.kind == Tok::kIdent) {
+            if (is_reserved(tok_.text)) return reserved_error();
             key = std::string(tok_.text);
           } else if (tok_.kind == Tok::kString) {
             auto s = unescape_string(tok_.text);
@@ -854,6 +872,7 @@ class Parser {
                         "' (expected principal, action, resource or context)");
     }
     // A path: an entity literal Type::"id", or a namespaced extension function.
+    if (is_reserved(tok_.text)) return reserved_error();
     std::string type(word);
     bump();
     while (tok_.kind == Tok::kColonColon) {
@@ -869,6 +888,7 @@ class Parser {
       if (tok_.kind != Tok::kIdent)
         return error_here("expected an identifier or a quoted id after '::', found " +
                           describe(tok_));
+      if (is_reserved(tok_.text)) return reserved_error();
       type += "::";
       type += tok_.text;
       bump();
