@@ -142,9 +142,16 @@ Result<Entities> Entities::from_json(const json& doc, const Schema* schema,
       for (const auto& p : parents) {
         auto puid = uid_from_json(p);
         if (!puid) return make_error(where + ": parent: " + puid.error().message);
-        if (schema != nullptr && !is_action_type(puid->type) && !schema->entity_type(puid->type)) {
-          return make_error(where + ": parent " + puid->to_string() +
-                            " has a type the schema does not declare");
+        if (schema != nullptr && !is_action_type(puid->type)) {
+          if (!schema->entity_type(puid->type)) {
+            return make_error(where + ": parent " + puid->to_string() +
+                              " has a type the schema does not declare");
+          }
+          if (decl != nullptr && std::find(decl->parent_types.begin(), decl->parent_types.end(),
+                                           puid->type) == decl->parent_types.end()) {
+            return make_error(where + ": the schema does not allow a parent of type " + puid->type +
+                              " for " + e.uid.type);
+          }
         }
         e.parents.push_back(std::move(*puid));
       }

@@ -473,6 +473,11 @@ TEST_P(CedarSchema, TypesEntitiesAndContext) {
           R"([{"uid": {"type": "App::Group", "id": "a"}, "parents": [{"type": "Other", "id": "x"}]}])",
           &*schema)
           .ok());
+  auto wrong_parent = Entities::from_json_text(
+      R"([{"uid": {"type": "App::Group", "id": "a"}, "parents": [{"type": "App::User", "id": "x"}]}])",
+      &*schema);
+  ASSERT_FALSE(wrong_parent.ok());
+  EXPECT_NE(wrong_parent.error().message.find("does not allow a parent"), std::string::npos);
   EXPECT_FALSE(Entities::from_json_text(
                    R"([{"uid": {"type": "App::User", "id": "a"}, "attrs": {}}])", &*schema)
                    .ok());  // required attributes missing
