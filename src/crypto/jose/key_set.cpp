@@ -173,4 +173,15 @@ Result<KeySet> KeySet::with_state(std::string_view kid, KeyState state) const {
   return copy;
 }
 
+Result<KeySet> KeySet::without(std::string_view kid) const {
+  if (find(kid) == nullptr) return fail(ErrorCode::JoseKeyNotFound, {}, std::string(kid));
+  KeySet copy;
+  for (const auto& e : entries_) {
+    if (e.kid != kid) {
+      if (auto ok = copy.add(e); !ok) return fail(ok.error());
+    }
+  }
+  return copy;
+}
+
 }  // namespace gh::jose

@@ -77,6 +77,8 @@ class KeySet {
 
   // A copy with `kid` moved to `state` (used by rotation and revocation).
   Result<KeySet> with_state(std::string_view kid, KeyState state) const;
+  // A copy without `kid` (a retired key past its publication window).
+  Result<KeySet> without(std::string_view kid) const;
 
  private:
   std::vector<KeyEntry> entries_;
