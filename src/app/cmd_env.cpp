@@ -9,12 +9,8 @@ namespace gh::app {
 namespace {
 
 nlohmann::json to_json(const store::Environment& e, const Config& config) {
-  return {{"id", e.id},
-          {"name", e.name},
-          {"display_name", e.display_name},
-          {"kind", e.kind},
-          {"version", e.version},
-          {"issuer", config.public_url + "/" + e.name}};
+  return {{"id", e.id},     {"name", e.name},       {"display_name", e.display_name},
+          {"kind", e.kind}, {"version", e.version}, {"issuer", config.public_url + "/" + e.name}};
 }
 
 const std::vector<std::string> kFlags = {"data_dir", "store", "public_url", "log_level"};
@@ -38,8 +34,7 @@ GATEHOUSE_REGISTER_COMMAND(env, [](CLI::App& root) {
     auto display = std::make_shared<std::string>();
     auto* cmd = env->add_subcommand("create", "Create an environment");
     add_config_flags(cmd, flags, kFlags);
-    cmd->add_option("name", *name, "Environment name (lowercase letters, digits, '-')")
-        ->required();
+    cmd->add_option("name", *name, "Environment name (lowercase letters, digits, '-')")->required();
     cmd->add_option("--kind", *kind, "sandbox or production (default production)");
     cmd->add_option("--display-name", *display, "Human-readable name");
     cmd->callback([=] {
@@ -47,8 +42,8 @@ GATEHOUSE_REGISTER_COMMAND(env, [](CLI::App& root) {
       Config config = load_or_exit(*flags);
       auto store = open_store_or_exit(config, true);
       auto created = store->transact<store::Environment>([&](store::Repositories& repos) {
-        auto e = repos.environments().create({.name = *name, .display_name = *display,
-                                              .kind = *kind});
+        auto e =
+            repos.environments().create({.name = *name, .display_name = *display, .kind = *kind});
         if (e) repos.changed("environment", e->name);
         return e;
       });
@@ -90,17 +85,18 @@ GATEHOUSE_REGISTER_COMMAND(env, [](CLI::App& root) {
       if (!kind->empty()) check_kind(*kind);
       Config config = load_or_exit(*flags);
       auto store = open_store_or_exit(config, true);
-      auto updated = store->transact<store::Environment>([&](store::Repositories& repos)
-                                                             -> Result<store::Environment> {
-        auto current = repos.environments().get(*name);
-        if (!current) return current;
-        store::Environment next = *current;
-        if (!display->empty()) next.display_name = *display;
-        if (!kind->empty()) next.kind = *kind;
-        auto e = repos.environments().update(next, *if_version ? *if_version : current->version);
-        if (e) repos.changed("environment", e->name);
-        return e;
-      });
+      auto updated = store->transact<store::Environment>(
+          [&](store::Repositories& repos) -> Result<store::Environment> {
+            auto current = repos.environments().get(*name);
+            if (!current) return current;
+            store::Environment next = *current;
+            if (!display->empty()) next.display_name = *display;
+            if (!kind->empty()) next.kind = *kind;
+            auto e =
+                repos.environments().update(next, *if_version ? *if_version : current->version);
+            if (e) repos.changed("environment", e->name);
+            return e;
+          });
       if (!updated) exit_with(updated.error());
       std::cout << to_json(*updated, config).dump(2) << "\n";
     });

@@ -19,31 +19,34 @@ std::vector<SeedStep>& seed_steps() {
 
 namespace {
 
-const RegisterSeedStep kEnvironmentStep({100, "environment", [](SeedContext& ctx) -> Result<bool> {
-  const std::string name = "sandbox";
-  auto env = ctx.store.transact<store::Environment>(
-      [&](store::Repositories& repos) -> Result<store::Environment> {
-        auto existing = repos.environments().get(name);
-        if (existing || existing.error().code != ErrorCode::EnvironmentNotFound) return existing;
-        auto created = repos.environments().create(
-            {.name = name, .display_name = "Sandbox", .kind = "sandbox"});
-        if (created) repos.changed("environment", name);
-        return created;
-      });
-  if (!env) return fail(env.error());
-  ctx.demo["environment"] = env->name;
-  ctx.demo["issuer"] = ctx.config.public_url + "/" + env->name;
-  ctx.demo["public_url"] = ctx.config.public_url;
-  return true;
-}});
+const RegisterSeedStep kEnvironmentStep(
+    {100, "environment", [](SeedContext& ctx) -> Result<bool> {
+       const std::string name = "sandbox";
+       auto env = ctx.store.transact<store::Environment>(
+           [&](store::Repositories& repos) -> Result<store::Environment> {
+             auto existing = repos.environments().get(name);
+             if (existing || existing.error().code != ErrorCode::EnvironmentNotFound)
+               return existing;
+             auto created = repos.environments().create(
+                 {.name = name, .display_name = "Sandbox", .kind = "sandbox"});
+             if (created) repos.changed("environment", name);
+             return created;
+           });
+       if (!env) return fail(env.error());
+       ctx.demo["environment"] = env->name;
+       ctx.demo["issuer"] = ctx.config.public_url + "/" + env->name;
+       ctx.demo["public_url"] = ctx.config.public_url;
+       return true;
+     }});
 
 Result<nlohmann::json> read_demo(const std::filesystem::path& file) {
   if (!std::filesystem::exists(file)) return nlohmann::json::object();
   std::ifstream in(file);
   auto j = nlohmann::json::parse(in, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
-    return fail(ErrorCode::ConfigInvalid, file.string() + " is not a JSON object; remove it to "
-                                                          "re-seed");
+    return fail(ErrorCode::ConfigInvalid, file.string() +
+                                              " is not a JSON object; remove it to "
+                                              "re-seed");
   }
   return j;
 }
@@ -58,8 +61,8 @@ Result<bool> write_demo(const std::filesystem::path& file, const nlohmann::json&
     out << demo.dump(2) << "\n";
     if (!out) return fail(ErrorCode::ServerInternal, "cannot write " + tmp);
   }
-  std::filesystem::permissions(tmp, std::filesystem::perms::owner_read |
-                                        std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   std::filesystem::rename(tmp, file);
   return true;
 }

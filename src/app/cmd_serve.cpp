@@ -54,10 +54,12 @@ int serve(const ConfigFlags& flags) {
   if (!proxies) exit_with(proxies.error(), 2);
 
   auto store = open_store_or_exit(config, config.migrate_on_start);
-  App app(config, *store);
+  auto pepper = tenancy::load_or_create_pepper(config);
+  if (!pepper) exit_with(pepper.error(), 2);
+  App app(config, *store, std::move(*pepper));
 
-  auto main_server = std::make_unique<http::Server>(server_options(config, *proxies),
-                                                    app.router(), app.metrics());
+  auto main_server =
+      std::make_unique<http::Server>(server_options(config, *proxies), app.router(), app.metrics());
   auto port = main_server->start();
   if (!port) exit_with(port.error(), 2);
 

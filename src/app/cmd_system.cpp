@@ -141,8 +141,8 @@ GATEHOUSE_REGISTER_COMMAND(system, [](CLI::App& root) {
       }
       auto r = sqlite_copy(db, *out, false);
       if (!r) exit_with(r.error(), 3);
-      std::filesystem::permissions(*out, std::filesystem::perms::owner_read |
-                                             std::filesystem::perms::owner_write);
+      std::filesystem::permissions(
+          *out, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
       std::cout << "backup written to " << *out << "\n";
     });
   }

@@ -24,5 +24,6 @@ struct RegisterCommand {
 
 // Use once per cmd_*.cpp at namespace scope:
 //   GATEHOUSE_REGISTER_COMMAND(policy, [](CLI::App& root) { ... });
-#define GATEHOUSE_REGISTER_COMMAND(name, fn) \
-  static const ::gh::app::RegisterCommand gatehouse_register_command_##name { fn }
+// Variadic so that commas inside the lambda (structured bindings) need no parentheses.
+#define GATEHOUSE_REGISTER_COMMAND(name, ...) \
+  static const ::gh::app::RegisterCommand gatehouse_register_command_##name { __VA_ARGS__ }

@@ -2,21 +2,28 @@
 
 namespace gh::app {
 
-App::App(const Config& config, store::Store& store)
+App::App(const Config& config, store::Store& store, std::string pepper)
     : config_(config),
       store_(store),
       environments_(store, std::chrono::milliseconds(config.cache_ttl_ms)),
+      tenancy_(store, tenancy::SecretHasher(std::move(pepper))),
+      admin_limiter_(static_cast<double>(config.rate_limit_admin_per_s),
+                     static_cast<double>(config.rate_limit_admin_burst)),
+      admin_api_(tenancy_, environments_, store, admin_limiter_),
       metrics_(std::make_shared<http::Metrics>()),
       router_(std::make_shared<http::Router>()),
       metrics_router_(std::make_shared<http::Router>()) {
   const bool separate_metrics = !config.metrics_listen.empty();
   add_system_routes(*router_, !separate_metrics);
+  admin_api_.add_routes(*router_);
   add_environment_routes(*router_);
   if (separate_metrics) {
     auto& r = *metrics_router_;
-    r.add("GET", "/metrics", [m = metrics_](http::Request&) {
-      return http::Response::text(200, m->render(), "text/plain; version=0.0.4");
-    }, {.inline_handler = true});
+    r.add("GET", "/metrics",
+          [m = metrics_](http::Request&) {
+            return http::Response::text(200, m->render(), "text/plain; version=0.0.4");
+          },
+          {.inline_handler = true});
   }
   std::vector<std::string> names;
   for (const auto& route : router_->routes()) names.push_back(route->method + " " + route->pattern);
@@ -33,13 +40,15 @@ App::App(const Config& config, store::Store& store)
 
 void App::add_system_routes(http::Router& r, bool with_metrics) {
   // Unauthenticated by design: load balancers and Prometheus call these.
-  r.add("GET", "/healthz", [](http::Request&) {
-    http::Response res;
-    res.headers.emplace_back("Content-Type", "application/json");
-    res.headers.emplace_back("Cache-Control", "no-store");
-    res.body = R"({"status":"ok"})";
-    return res;
-  }, {.inline_handler = true});
+  r.add("GET", "/healthz",
+        [](http::Request&) {
+          http::Response res;
+          res.headers.emplace_back("Content-Type", "application/json");
+          res.headers.emplace_back("Cache-Control", "no-store");
+          res.body = R"({"status":"ok"})";
+          return res;
+        },
+        {.inline_handler = true});
 
   r.add("GET", "/readyz", [this](http::Request& req) {
     auto status = store_.migration_status();
@@ -61,9 +70,11 @@ void App::add_system_routes(http::Router& r, bool with_metrics) {
   });
 
   if (with_metrics) {
-    r.add("GET", "/metrics", [m = metrics_](http::Request&) {
-      return http::Response::text(200, m->render(), "text/plain; version=0.0.4");
-    }, {.inline_handler = true});
+    r.add("GET", "/metrics",
+          [m = metrics_](http::Request&) {
+            return http::Response::text(200, m->render(), "text/plain; version=0.0.4");
+          },
+          {.inline_handler = true});
   }
 }
 

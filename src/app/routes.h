@@ -7,13 +7,16 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "store/store.h"
+#include "tenancy/admin_routes.h"
 #include "tenancy/environment_cache.h"
+#include "tenancy/rate_limiter.h"
+#include "tenancy/service.h"
 
 namespace gh::app {
 
 class App {
  public:
-  App(const Config& config, store::Store& store);
+  App(const Config& config, store::Store& store, std::string pepper);
   std::shared_ptr<const http::Router> router() const { return router_; }
   std::shared_ptr<const http::Router> metrics_router() const { return metrics_router_; }
   std::shared_ptr<http::Metrics> metrics() const { return metrics_; }
@@ -25,6 +28,9 @@ class App {
   const Config& config_;
   store::Store& store_;
   tenancy::EnvironmentCache environments_;
+  tenancy::TenancyService tenancy_;
+  tenancy::RateLimiter admin_limiter_;
+  tenancy::AdminApi admin_api_;
   std::shared_ptr<http::Metrics> metrics_;
   std::shared_ptr<http::Router> router_;
   std::shared_ptr<http::Router> metrics_router_;

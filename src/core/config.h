@@ -35,6 +35,9 @@ struct Config {
   int64_t idle_timeout_ms = 60'000;
   int64_t drain_timeout_ms = 10'000;
   int64_t cache_ttl_ms = 30'000;
+  std::string pepper_file;  // default: {data_dir}/pepper
+  int64_t rate_limit_admin_per_s = 50;
+  int64_t rate_limit_admin_burst = 100;
   std::string log_level = "info";
   bool access_log = true;
 

@@ -141,9 +141,8 @@ std::optional<Params> parse_query(std::string_view query) {
     if (pair.empty()) continue;
     const size_t eq = pair.find('=');
     auto key = percent_decode(pair.substr(0, eq), true);
-    auto value = percent_decode(eq == std::string_view::npos ? std::string_view{}
-                                                             : pair.substr(eq + 1),
-                                true);
+    auto value = percent_decode(
+        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
     if (!key || !value) return std::nullopt;
     params.emplace_back(std::move(*key), std::move(*value));
   }

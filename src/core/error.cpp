@@ -9,12 +9,8 @@ const std::vector<ErrorInfo>& catalog() {
   static const std::vector<ErrorInfo> entries = {
 #define GATEHOUSE_ERROR(name, code, status, title) {ErrorCode::name, code, status, title},
 #include "core/errors.def"
-#if __has_include("tenancy/errors.def")
-#include "tenancy/errors.def"
-#endif
-#if __has_include("crypto/errors.def")
 #include "crypto/errors.def"
-#endif
+#include "tenancy/errors.def"
 #undef GATEHOUSE_ERROR
   };
   return entries;

@@ -12,12 +12,8 @@ namespace gh {
 enum class ErrorCode {
 #define GATEHOUSE_ERROR(name, code, status, title) name,
 #include "core/errors.def"
-#if __has_include("tenancy/errors.def")
-#include "tenancy/errors.def"
-#endif
-#if __has_include("crypto/errors.def")
 #include "crypto/errors.def"
-#endif
+#include "tenancy/errors.def"
 #undef GATEHOUSE_ERROR
 };
 

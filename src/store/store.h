@@ -13,8 +13,13 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "store/api_keys.h"
+#include "store/audit.h"
 #include "store/change_bus.h"
 #include "store/environments.h"
+#include "store/organizations.h"
+#include "store/outbox.h"
+#include "store/policies.h"
 
 namespace gh::store {
 
@@ -45,6 +50,11 @@ class Repositories {
  public:
   virtual ~Repositories() = default;
   virtual EnvironmentRepository& environments() = 0;
+  virtual OrganizationRepository& organizations() = 0;
+  virtual ApiKeyRepository& api_keys() = 0;
+  virtual AuditRepository& audit() = 0;
+  virtual PolicyRepository& policies() = 0;
+  virtual OutboxRepository& outbox() = 0;
   // Announce a change; delivered to this process's ChangeBus after commit and, on PostgreSQL,
   // to every node through NOTIFY (transactional: nothing is sent on rollback).
   virtual void changed(const std::string& topic, const std::string& key) = 0;

@@ -11,8 +11,8 @@ bool is_valid_environment_name(std::string_view name) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
   }
   // Reserved: these are top-level paths of the server.
-  static const char* reserved[] = {"api", "healthz", "readyz", "metrics", "scim", "static",
-                                   "admin", "docs", "well-known"};
+  static const char* reserved[] = {"api",    "healthz", "readyz", "metrics",   "scim",
+                                   "static", "admin",   "docs",   "well-known"};
   for (const char* r : reserved) {
     if (name == r) return false;
   }
@@ -20,8 +20,7 @@ bool is_valid_environment_name(std::string_view name) {
 }
 
 namespace {
-constexpr const char* kColumns =
-    "id, name, display_name, kind, version, created_at, updated_at";
+constexpr const char* kColumns = "id, name, display_name, kind, version, created_at, updated_at";
 
 struct Row {
   std::string id, name, display_name, kind;
@@ -69,11 +68,10 @@ Result<Environment> SqlEnvironmentRepository::get(std::string_view name) {
 Result<std::vector<Environment>> SqlEnvironmentRepository::list() {
   std::vector<Environment> out;
   Row r;
-  soci::statement st = (ctx_.sql.prepare << "SELECT " << kColumns
-                                          << " FROM environments ORDER BY name",
-                        soci::into(r.id), soci::into(r.name), soci::into(r.display_name),
-                        soci::into(r.kind), soci::into(r.version), soci::into(r.created_at),
-                        soci::into(r.updated_at));
+  soci::statement st =
+      (ctx_.sql.prepare << "SELECT " << kColumns << " FROM environments ORDER BY name",
+       soci::into(r.id), soci::into(r.name), soci::into(r.display_name), soci::into(r.kind),
+       soci::into(r.version), soci::into(r.created_at), soci::into(r.updated_at));
   st.execute();
   while (st.fetch()) out.push_back(r.to_env());
   return out;

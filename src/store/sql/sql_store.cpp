@@ -13,7 +13,9 @@
 #include "core/log.h"
 #include "store/migrations.h"
 #include "store/sql/environment_repo.h"
+#include "store/sql/outbox_repo.h"
 #include "store/sql/pg_listener.h"
+#include "store/sql/tenancy_repos.h"
 
 namespace gh::store {
 
@@ -71,8 +73,20 @@ bool is_connection_error(const soci::soci_error& e) {
 
 class SqlRepositories final : public Repositories {
  public:
-  SqlRepositories(SqlContext& ctx) : ctx_(ctx), environments_(ctx) {}
+  SqlRepositories(SqlContext& ctx)
+      : ctx_(ctx),
+        environments_(ctx),
+        organizations_(ctx),
+        api_keys_(ctx),
+        audit_(ctx),
+        policies_(ctx),
+        outbox_(ctx) {}
   EnvironmentRepository& environments() override { return environments_; }
+  OrganizationRepository& organizations() override { return organizations_; }
+  ApiKeyRepository& api_keys() override { return api_keys_; }
+  AuditRepository& audit() override { return audit_; }
+  PolicyRepository& policies() override { return policies_; }
+  OutboxRepository& outbox() override { return outbox_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
@@ -87,6 +101,11 @@ class SqlRepositories final : public Repositories {
  private:
   SqlContext& ctx_;
   SqlEnvironmentRepository environments_;
+  SqlOrganizationRepository organizations_;
+  SqlApiKeyRepository api_keys_;
+  SqlAuditRepository audit_;
+  SqlPolicyRepository policies_;
+  SqlOutboxRepository outbox_;
   std::vector<Change> pending_;
 };
 
