@@ -79,6 +79,7 @@ int serve(const ConfigFlags& flags) {
     if (!mport) exit_with(mport.error(), 2);
   }
 
+  app.start_workers();
   const auto ready_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   log::info("gatehouse ready",
@@ -93,6 +94,7 @@ int serve(const ConfigFlags& flags) {
   log::info("draining", {{"signal", sig}, {"timeout_ms", config.drain_timeout_ms}});
   main_server->drain(std::chrono::milliseconds(config.drain_timeout_ms));
   if (metrics_server) metrics_server->drain(std::chrono::milliseconds(0));
+  app.stop_workers();
   log::info("stopped");
   return 0;
 }

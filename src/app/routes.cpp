@@ -1,6 +1,36 @@
 #include "app/routes.h"
 
+#include "core/log.h"
+
 namespace gh::app {
+
+std::vector<RouteRegistrar>& route_registrars() {
+  static std::vector<RouteRegistrar> r;
+  return r;
+}
+std::vector<WorkerFactory>& worker_factories() {
+  static std::vector<WorkerFactory> f;
+  return f;
+}
+
+void App::start_workers() {
+  for (auto& factory : worker_factories()) {
+    for (auto& worker : factory(context_)) {
+      workers_.emplace_back([w = std::move(worker)](std::stop_token stop) {
+        try {
+          w.run(stop);
+        } catch (const std::exception& e) {
+          log::error("background worker stopped", {{"worker", w.name}, {"error", e.what()}});
+        }
+      });
+    }
+  }
+}
+
+void App::stop_workers() {
+  for (auto& w : workers_) w.request_stop();
+  workers_.clear();  // joins
+}
 
 App::App(const Config& config, store::Store& store, std::string pepper)
     : config_(config),
@@ -12,10 +42,12 @@ App::App(const Config& config, store::Store& store, std::string pepper)
       admin_api_(tenancy_, environments_, store, admin_limiter_),
       metrics_(std::make_shared<http::Metrics>()),
       router_(std::make_shared<http::Router>()),
-      metrics_router_(std::make_shared<http::Router>()) {
+      metrics_router_(std::make_shared<http::Router>()),
+      context_{config, store, environments_, tenancy_, admin_api_} {
   const bool separate_metrics = !config.metrics_listen.empty();
   add_system_routes(*router_, !separate_metrics);
   admin_api_.add_routes(*router_);
+  for (auto& registrar : route_registrars()) registrar(context_, *router_);
   add_environment_routes(*router_);
   if (separate_metrics) {
     auto& r = *metrics_router_;

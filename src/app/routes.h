@@ -2,7 +2,10 @@
 #pragma once
 
 #include <memory>
+#include <thread>
+#include <vector>
 
+#include "app/extensions.h"
 #include "core/config.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -21,6 +24,10 @@ class App {
   std::shared_ptr<const http::Router> metrics_router() const { return metrics_router_; }
   std::shared_ptr<http::Metrics> metrics() const { return metrics_; }
 
+  // Starts every registered background worker; stop_workers() signals and joins them.
+  void start_workers();
+  void stop_workers();
+
  private:
   void add_system_routes(http::Router& router, bool with_metrics);
   void add_environment_routes(http::Router& router);
@@ -34,6 +41,8 @@ class App {
   std::shared_ptr<http::Metrics> metrics_;
   std::shared_ptr<http::Router> router_;
   std::shared_ptr<http::Router> metrics_router_;
+  ServerContext context_;
+  std::vector<std::jthread> workers_;
 };
 
 }  // namespace gh::app
