@@ -40,8 +40,10 @@ Result<Request> request_from_json(const json& j, const Schema* schema) {
   for (int i = 0; i < 3; ++i) {
     if (!j.contains(names[i]))
       return make_error(std::string("the request has no \"") + names[i] + "\"");
-    auto uid = uid_from_json(j[names[i]]);
-    if (!uid) return make_error(std::string("request ") + names[i] + ": " + uid.error().message);
+    // Also the Cedar CLI's string form, "User::\"alice\"".
+    auto uid = j[names[i]].is_string() ? parse_entity_uid(j[names[i]].get<std::string>())
+                                       : uid_from_json(j[names[i]]);
+    if (!uid) return make_error(std::string("request ") + names[i] + ": " + uid.error().describe());
     uids[i] = std::move(*uid);
   }
   const SchemaType* context_type = nullptr;

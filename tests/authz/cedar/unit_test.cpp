@@ -535,6 +535,12 @@ TEST_F(CedarCommand, OneAndManyRequests) {
   EXPECT_EQ(json::parse(out),
             json::parse(R"({"decision": "allow", "reasons": ["policy0"], "errors": []})"));
 
+  a.request_file =
+      file("r-str.json", R"({"principal": "User::\"alice\"", "action": "Action::\"read\"",
+      "resource": "Doc::\"x\"", "context": {"blocked": false}})");
+  ASSERT_EQ(run(a, out, err), 0) << err;
+  EXPECT_EQ(json::parse(out)["decision"], "allow");
+
   a.request_file.reset();
   a.requests_file = file("rs.json", R"([
       {"principal": {"type": "User", "id": "alice"}, "action": {"type": "Action", "id": "read"},
