@@ -64,7 +64,9 @@ class InMemoryDataKeyRepository final : public DataKeyRepository {
 };
 
 struct SealerOptions {
-  std::chrono::milliseconds cache_ttl{60'000};  // clamped to 60 s
+  // Clamped to 60 s (the revocation bound). The default leaves 5 s of headroom so that a call
+  // already in flight when the bound expires still falls inside it.
+  std::chrono::milliseconds cache_ttl{55'000};
   size_t cache_max_entries = 100'000;
 };
 
