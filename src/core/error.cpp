@@ -11,6 +11,7 @@ const std::vector<ErrorInfo>& catalog() {
 #include "core/errors.def"
 #include "crypto/errors.def"
 #include "tenancy/errors.def"
+#include "events/errors.def"
 #undef GATEHOUSE_ERROR
   };
   return entries;

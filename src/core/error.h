@@ -14,6 +14,7 @@ enum class ErrorCode {
 #include "core/errors.def"
 #include "crypto/errors.def"
 #include "tenancy/errors.def"
+#include "events/errors.def"
 #undef GATEHOUSE_ERROR
 };
 

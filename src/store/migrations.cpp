@@ -87,6 +87,50 @@ const std::vector<Migration>& migrations() {
       return s;
     };
     m.push_back({2, "tenancy", v2(false), v2(true)});
+
+    // Events: outbox consumers' positions, webhook endpoints and their deliveries.
+    const std::vector<std::string> v3 = {
+        R"(CREATE TABLE outbox_consumers (
+             name TEXT PRIMARY KEY,
+             tx BIGINT NOT NULL,
+             seq BIGINT NOT NULL,
+             updated_at BIGINT NOT NULL))",
+        R"(CREATE TABLE webhook_endpoints (
+             id TEXT PRIMARY KEY,
+             environment_id TEXT NOT NULL REFERENCES environments(id),
+             organization_id TEXT NOT NULL,
+             url TEXT NOT NULL,
+             description TEXT NOT NULL,
+             event_types TEXT NOT NULL,
+             enabled BIGINT NOT NULL,
+             secrets TEXT NOT NULL,
+             version BIGINT NOT NULL,
+             created_at BIGINT NOT NULL,
+             updated_at BIGINT NOT NULL))",
+        "CREATE INDEX webhook_endpoints_env_org ON webhook_endpoints (environment_id, "
+        "organization_id)",
+        R"(CREATE TABLE webhook_deliveries (
+             id TEXT PRIMARY KEY,
+             endpoint_id TEXT NOT NULL,
+             environment_id TEXT NOT NULL,
+             organization_id TEXT NOT NULL,
+             event_id TEXT NOT NULL,
+             event_type TEXT NOT NULL,
+             body TEXT NOT NULL,
+             status TEXT NOT NULL,
+             attempts BIGINT NOT NULL,
+             next_attempt_at BIGINT NOT NULL,
+             lease_until BIGINT NOT NULL,
+             lease_owner TEXT NOT NULL,
+             last_status BIGINT NOT NULL,
+             last_error TEXT NOT NULL,
+             last_response_ms BIGINT NOT NULL,
+             created_at BIGINT NOT NULL,
+             updated_at BIGINT NOT NULL))",
+        "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
+        "CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id)",
+    };
+    m.push_back({3, "events", v3, v3});
     return m;
   }();
   return all;

@@ -45,6 +45,11 @@ class OutboxRepository {
   virtual Result<std::vector<OutboxEvent>> read(std::string_view environment_id,
                                                 std::string_view organization_id,
                                                 const OutboxCursor& after, int limit) = 0;
+  // A consumer's persisted position (e.g. "webhooks:{environment id}"), the start when it has
+  // none. `lock` holds the position until commit, so one node at a time moves it.
+  virtual Result<OutboxCursor> consumer_position(std::string_view consumer, bool lock) = 0;
+  virtual Result<bool> save_consumer_position(std::string_view consumer,
+                                              const OutboxCursor& position) = 0;
 };
 
 }  // namespace gh::store

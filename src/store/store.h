@@ -20,6 +20,7 @@
 #include "store/organizations.h"
 #include "store/outbox.h"
 #include "store/policies.h"
+#include "store/webhooks.h"
 
 namespace gh::store {
 
@@ -55,6 +56,7 @@ class Repositories {
   virtual AuditRepository& audit() = 0;
   virtual PolicyRepository& policies() = 0;
   virtual OutboxRepository& outbox() = 0;
+  virtual WebhookRepository& webhooks() = 0;
   // Announce a change; delivered to this process's ChangeBus after commit and, on PostgreSQL,
   // to every node through NOTIFY (transactional: nothing is sent on rollback).
   virtual void changed(const std::string& topic, const std::string& key) = 0;

@@ -91,4 +91,33 @@ Result<std::vector<OutboxEvent>> SqlOutboxRepository::read(std::string_view envi
   return out;
 }
 
+Result<OutboxCursor> SqlOutboxRepository::consumer_position(std::string_view consumer, bool lock) {
+  std::string name(consumer);
+  long long tx = 0, seq = 0;
+  long long now = ctx_.clock.now_ms();
+  if (lock) {
+    // The row must exist to be locked; on SQLite the write transaction is the lock.
+    ctx_.sql << "INSERT INTO outbox_consumers (name, tx, seq, updated_at) VALUES (:n, 0, 0, :at) "
+                "ON CONFLICT (name) DO NOTHING",
+        soci::use(name), soci::use(now);
+  }
+  soci::indicator ind = soci::i_ok;
+  const char* suffix = lock && ctx_.backend == Backend::postgres ? " FOR UPDATE" : "";
+  ctx_.sql << "SELECT tx, seq FROM outbox_consumers WHERE name = :n" << suffix, soci::use(name),
+      soci::into(tx, ind), soci::into(seq);
+  if (!ctx_.sql.got_data()) return OutboxCursor{};
+  return OutboxCursor{tx, seq};
+}
+
+Result<bool> SqlOutboxRepository::save_consumer_position(std::string_view consumer,
+                                                         const OutboxCursor& position) {
+  std::string name(consumer);
+  long long tx = position.tx, seq = position.seq, now = ctx_.clock.now_ms();
+  ctx_.sql << "INSERT INTO outbox_consumers (name, tx, seq, updated_at) VALUES (:n, :tx, :seq, "
+              ":at) ON CONFLICT (name) DO UPDATE SET tx = excluded.tx, seq = excluded.seq, "
+              "updated_at = excluded.updated_at",
+      soci::use(name), soci::use(tx), soci::use(seq), soci::use(now);
+  return true;
+}
+
 }  // namespace gh::store

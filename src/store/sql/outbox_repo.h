@@ -12,6 +12,9 @@ class SqlOutboxRepository final : public OutboxRepository {
   Result<std::vector<OutboxEvent>> read(std::string_view environment_id,
                                         std::string_view organization_id, const OutboxCursor& after,
                                         int limit) override;
+  Result<OutboxCursor> consumer_position(std::string_view consumer, bool lock) override;
+  Result<bool> save_consumer_position(std::string_view consumer,
+                                      const OutboxCursor& position) override;
 
  private:
   SqlContext& ctx_;

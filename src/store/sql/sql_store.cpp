@@ -16,6 +16,7 @@
 #include "store/sql/outbox_repo.h"
 #include "store/sql/pg_listener.h"
 #include "store/sql/tenancy_repos.h"
+#include "store/sql/webhook_repo.h"
 
 namespace gh::store {
 
@@ -80,13 +81,15 @@ class SqlRepositories final : public Repositories {
         api_keys_(ctx),
         audit_(ctx),
         policies_(ctx),
-        outbox_(ctx) {}
+        outbox_(ctx),
+        webhooks_(ctx) {}
   EnvironmentRepository& environments() override { return environments_; }
   OrganizationRepository& organizations() override { return organizations_; }
   ApiKeyRepository& api_keys() override { return api_keys_; }
   AuditRepository& audit() override { return audit_; }
   PolicyRepository& policies() override { return policies_; }
   OutboxRepository& outbox() override { return outbox_; }
+  WebhookRepository& webhooks() override { return webhooks_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
@@ -106,6 +109,7 @@ class SqlRepositories final : public Repositories {
   SqlAuditRepository audit_;
   SqlPolicyRepository policies_;
   SqlOutboxRepository outbox_;
+  SqlWebhookRepository webhooks_;
   std::vector<Change> pending_;
 };
 
