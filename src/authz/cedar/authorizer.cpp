@@ -11,7 +11,7 @@ Response is_authorized(const PolicySet& policies, const Entities& entities,
   for (const auto& p : policies.policies) {
     auto s = satisfied(p, request, entities, &resolved);
     if (!s) {
-      r.errors.push_back({p.id, s.error().message});
+      r.errors.push_back({p.id, s.error().message, s.error().code});
       continue;
     }
     if (*s) (p.effect == Effect::kForbid ? forbids : permits).push_back(&p);

@@ -17,6 +17,7 @@ enum class Decision : uint8_t { kDeny, kAllow };
 struct PolicyError {
   std::string policy_id;
   std::string message;
+  const char* code = "";  // e.g. cedar.type_error (see Error)
 };
 
 struct Response {

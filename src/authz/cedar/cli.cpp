@@ -63,7 +63,7 @@ Result<Request> request_from_json(const json& j, const Schema* schema) {
 json response_to_json(const Response& r) {
   json errors = json::array();
   for (const auto& e : r.errors)
-    errors.push_back({{"policy", e.policy_id}, {"message", e.message}});
+    errors.push_back({{"policy", e.policy_id}, {"message", e.message}, {"code", e.code}});
   return json{{"decision", r.decision == Decision::kAllow ? "allow" : "deny"},
               {"reasons", r.reasons},
               {"errors", errors}};

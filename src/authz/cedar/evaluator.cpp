@@ -7,10 +7,13 @@ namespace gh::cedar {
 namespace {
 
 Error type_error(const char* what, const Value& got) {
-  return make_error(std::string("type error: ") + what + ", got " + kind_name(got.kind()));
+  return make_error("cedar.type_error",
+                    std::string("type error: ") + what + ", got " + kind_name(got.kind()));
 }
 
-Error overflow(const char* op) { return make_error(std::string("integer overflow in ") + op); }
+Error overflow(const char* op) {
+  return make_error("cedar.arith_bounds_error", std::string("integer overflow in ") + op);
+}
 
 // `like`: '*' matches any run of characters. Greedy matching that backtracks only to the last
 // star is linear per star position, O(|s|·|p|) at worst, so hostile patterns stay bounded.
@@ -181,14 +184,16 @@ class Evaluator {
       if (i < 2) args[i] = std::move(*v);
     }
     if (n != static_cast<size_t>(operand_count(e.op))) {
-      return make_error("wrong number of arguments to an extension function");
+      return make_error("cedar.extension_error",
+                        "wrong number of arguments to an extension function");
     }
     return apply(e.op, args[0], args[1]);
   }
 
   Result<Value> call(Op op, const std::vector<Value>& args) {
     if (args.size() != static_cast<size_t>(operand_count(op))) {
-      return make_error("wrong number of arguments to an extension function");
+      return make_error("cedar.extension_error",
+                        "wrong number of arguments to an extension function");
     }
     return apply(op, args.empty() ? Value() : args[0], args.size() < 2 ? Value() : args[1]);
   }
@@ -212,7 +217,8 @@ class Evaluator {
       const Entity* entity = lookup(target->as_entity());
       if (entity == nullptr) {
         if (has) return Value::boolean(false);
-        return make_error("entity " + target->as_entity().to_string() + " does not exist");
+        return make_error("cedar.entity_does_not_exist",
+                          "entity " + target->as_entity().to_string() + " does not exist");
       }
       record = entity->attrs.get();
     } else {
@@ -225,7 +231,8 @@ class Evaluator {
     if (v == nullptr) {
       std::string owner =
           target->kind() == Kind::kEntity ? target->as_entity().to_string() : "record";
-      return make_error(owner + " has no attribute \"" + e.name + "\"");
+      return make_error("cedar.attr_does_not_exist",
+                        owner + " has no attribute \"" + e.name + "\"");
     }
     return *v;
   }
@@ -248,9 +255,10 @@ class Evaluator {
           c = compare(a, b);
         } else {
           return make_error(
+              "cedar.type_error",
               std::string(
                   "type error: comparison needs two longs, two datetimes or two durations, got ") +
-              kind_name(a.kind()) + " and " + kind_name(b.kind()));
+                  kind_name(a.kind()) + " and " + kind_name(b.kind()));
         }
         bool r = op == Op::kLt ? c < 0 : op == Op::kLe ? c <= 0 : op == Op::kGt ? c > 0 : c >= 0;
         return Value::boolean(r);
@@ -316,10 +324,12 @@ class Evaluator {
                                 find_field(*entity->tags, b.as_string()) != nullptr);
         }
         if (entity == nullptr)
-          return make_error("entity " + a.as_entity().to_string() + " does not exist");
+          return make_error("cedar.entity_does_not_exist",
+                            "entity " + a.as_entity().to_string() + " does not exist");
         const Value* v = find_field(*entity->tags, b.as_string());
         if (v == nullptr)
-          return make_error(a.as_entity().to_string() + " has no tag \"" + b.as_string() + "\"");
+          return make_error("cedar.tag_does_not_exist",
+                            a.as_entity().to_string() + " has no tag \"" + b.as_string() + "\"");
         return *v;
       }
       case Op::kIp:
@@ -330,18 +340,18 @@ class Evaluator {
         const std::string& s = a.as_string();
         if (op == Op::kIp) {
           if (auto v = parse_ip(s)) return Value::ip(*v);
-          return make_error("invalid IP address \"" + s + "\"");
+          return make_error("cedar.extension_error", "invalid IP address \"" + s + "\"");
         }
         if (op == Op::kDecimal) {
           if (auto v = parse_decimal(s)) return Value::decimal(*v);
-          return make_error("invalid decimal \"" + s + "\"");
+          return make_error("cedar.extension_error", "invalid decimal \"" + s + "\"");
         }
         if (op == Op::kDatetime) {
           if (auto v = parse_datetime(s)) return Value::datetime(*v);
-          return make_error("invalid datetime \"" + s + "\"");
+          return make_error("cedar.extension_error", "invalid datetime \"" + s + "\"");
         }
         if (auto v = parse_duration(s)) return Value::duration(*v);
-        return make_error("invalid duration \"" + s + "\"");
+        return make_error("cedar.extension_error", "invalid duration \"" + s + "\"");
       }
       case Op::kIsIpv4:
       case Op::kIsIpv6:
@@ -495,7 +505,8 @@ Result<Value> call_extension(std::string_view fn, const std::vector<Value>& args
       return Evaluator(kNoRequest, kNoEntities).call(op, args);
     }
   }
-  return make_error("unknown extension function \"" + std::string(fn) + "\"");
+  return make_error("cedar.extension_error",
+                    "unknown extension function \"" + std::string(fn) + "\"");
 }
 
 Request Request::make(EntityUid principal, EntityUid action, EntityUid resource, Value context) {

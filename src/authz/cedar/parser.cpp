@@ -204,7 +204,7 @@ class Parser {
  private:
   Error error_at(const Token& t, std::string message) const {
     if (t.kind == Tok::kError && lex_.unterminated()) message = "unterminated string literal";
-    return Error{std::move(message), t.line, t.column};
+    return Error{std::move(message), t.line, t.column, "cedar.parse_error"};
   }
   Error error_here(std::string message) const { return error_at(tok_, std::move(message)); }
 

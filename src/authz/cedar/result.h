@@ -8,12 +8,15 @@
 
 namespace gh::cedar {
 
-// Every failure the engine reports: parse errors carry a 1-based line and column, evaluation and
-// input errors leave them at 0.
+// Every failure the engine reports: a stable code, a message for the policy author, and for
+// parse errors a 1-based line and column (0 otherwise). Evaluation codes follow cedar-spec's
+// `Error` (Spec/Result.lean): entity_does_not_exist, attr_does_not_exist, tag_does_not_exist,
+// type_error, arith_bounds_error, extension_error.
 struct Error {
   std::string message;
   int line = 0;
   int column = 0;
+  const char* code = "cedar.invalid_input";
 
   std::string describe() const {
     if (line == 0) return message;
@@ -42,5 +45,8 @@ class [[nodiscard]] Result {
 };
 
 inline Error make_error(std::string message) { return Error{std::move(message), 0, 0}; }
+inline Error make_error(const char* code, std::string message) {
+  return Error{std::move(message), 0, 0, code};
+}
 
 }  // namespace gh::cedar

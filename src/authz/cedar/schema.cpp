@@ -245,7 +245,7 @@ class TextParser {
 
  private:
   bool fail(std::string message) {
-    err_ = Error{std::move(message), tok_.line, tok_.column};
+    err_ = Error{std::move(message), tok_.line, tok_.column, "cedar.invalid_schema"};
     return false;
   }
   Error error(std::string message) {

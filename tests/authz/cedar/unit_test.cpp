@@ -74,6 +74,7 @@ TEST(CedarParser, ErrorsNameLineAndColumn) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().line, 2);
   EXPECT_EQ(r.error().column, 12);
+  EXPECT_STREQ(r.error().code, "cedar.parse_error");
   EXPECT_NE(r.error().message.find("expected an expression"), std::string::npos)
       << r.error().message;
 
@@ -159,6 +160,17 @@ TEST(CedarParser, HostileNestingIsAnErrorNotACrash) {
 TEST(CedarEval, Arithmetic) {
   EXPECT_EQ(eval("1 + 2 * 3 - 4"), "3");
   EXPECT_EQ(eval("9223372036854775807 + 1"), "error");
+  {
+    static const Fixture f;
+    auto e = parse_expression("9223372036854775807 + 1");
+    EXPECT_STREQ(evaluate(**e, f.request, f.entities).error().code, "cedar.arith_bounds_error");
+    e = parse_expression("ip(\"nope\")");
+    EXPECT_STREQ(evaluate(**e, f.request, f.entities).error().code, "cedar.extension_error");
+    e = parse_expression("User::\"ghost\".a");
+    EXPECT_STREQ(evaluate(**e, f.request, f.entities).error().code, "cedar.entity_does_not_exist");
+    e = parse_expression("principal.getTag(\"zz\")");
+    EXPECT_STREQ(evaluate(**e, f.request, f.entities).error().code, "cedar.tag_does_not_exist");
+  }
   EXPECT_EQ(eval("-9223372036854775808 - 1"), "error");
   EXPECT_EQ(eval("4611686018427387904 * 2"), "error");
   EXPECT_EQ(eval("1 + \"a\""), "error");
@@ -339,6 +351,7 @@ TEST(CedarAuthorizer, DefaultDenyForbidWinsErrorsSkipped) {
   EXPECT_EQ(r.reasons, (std::vector<std::string>{"policy0", "policy1"}));
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_EQ(r.errors[0].policy_id, "policy2");
+  EXPECT_STREQ(r.errors[0].code, "cedar.attr_does_not_exist");
 
   r = decide(
       "permit(principal, action, resource);\n"
