@@ -142,6 +142,14 @@ const std::vector<SettingImpl>& settings() {
     s.push_back(integer("cache_ttl_ms", &Config::cache_ttl_ms, 0, 3'600'000,
                         "Upper bound on how long a node serves cached configuration after "
                         "another node changed it, should a change notification be lost."));
+    s.push_back(str("dns_nameserver", &Config::dns_nameserver, "(empty: system resolver)",
+                    "IPv4 address[:port] of the DNS server that domain verification asks for "
+                    "TXT records."));
+    s.push_back(integer("domain_reverify_interval_s", &Config::domain_reverify_interval_s, 1,
+                        30LL * 24 * 3600,
+                        "Seconds between scheduled re-verifications of each domain."));
+    s.push_back(integer("domain_check_timeout_ms", &Config::domain_check_timeout_ms, 100, 60'000,
+                        "How long one DNS TXT lookup may take (rounded up to whole seconds)."));
     s.push_back(
         str("log_level", &Config::log_level, "info", "trace, debug, info, warn, error or off."));
     s.push_back(boolean("access_log", &Config::access_log,

@@ -38,6 +38,9 @@ struct Config {
   std::string pepper_file;  // default: {data_dir}/pepper
   int64_t rate_limit_admin_per_s = 50;
   int64_t rate_limit_admin_burst = 100;
+  std::string dns_nameserver;  // empty: the system resolver
+  int64_t domain_reverify_interval_s = 86'400;
+  int64_t domain_check_timeout_ms = 3'000;
   std::string log_level = "info";
   bool access_log = true;
 

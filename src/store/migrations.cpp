@@ -131,6 +131,34 @@ const std::vector<Migration>& migrations() {
         "CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id)",
     };
     m.push_back({3, "events", v3, v3});
+
+    // Verified domains (issue 3). Rows are tenant-scoped (organization id leads the key); the
+    // environment-wide rule "a verified domain belongs to one organization" is the primary key
+    // of the small reference table domain_claims, which also serves home-realm discovery.
+    const std::vector<std::string> v4 = {
+        R"(CREATE TABLE domains (
+             organization_id TEXT NOT NULL,
+             name TEXT NOT NULL,
+             id TEXT NOT NULL UNIQUE,
+             environment_id TEXT NOT NULL,
+             token TEXT NOT NULL,
+             state TEXT NOT NULL,
+             last_error TEXT NOT NULL,
+             created_at BIGINT NOT NULL,
+             updated_at BIGINT NOT NULL,
+             verified_at BIGINT NOT NULL,
+             checked_at BIGINT NOT NULL,
+             next_check_at BIGINT NOT NULL,
+             PRIMARY KEY (organization_id, name)))",
+        "CREATE INDEX domains_next_check ON domains (next_check_at)",
+        R"(CREATE TABLE domain_claims (
+             environment_id TEXT NOT NULL,
+             name TEXT NOT NULL,
+             organization_id TEXT NOT NULL,
+             claimed_at BIGINT NOT NULL,
+             PRIMARY KEY (environment_id, name)))",
+    };
+    m.push_back({4, "domains", v4, v4});
     return m;
   }();
   return all;

@@ -19,6 +19,12 @@ struct Migration {
 };
 
 const std::vector<Migration>& migrations();
-inline int latest_migration() { return migrations().empty() ? 0 : migrations().back().version; }
+// The highest version this binary knows (versions may be listed out of order while a lower one
+// is still being written; migrate() applies every unrecorded one, lowest first).
+inline int latest_migration() {
+  int latest = 0;
+  for (const auto& m : migrations()) latest = m.version > latest ? m.version : latest;
+  return latest;
+}
 
 }  // namespace gh::store

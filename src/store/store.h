@@ -16,6 +16,7 @@
 #include "store/api_keys.h"
 #include "store/audit.h"
 #include "store/change_bus.h"
+#include "store/domains.h"
 #include "store/environments.h"
 #include "store/organizations.h"
 #include "store/outbox.h"
@@ -56,6 +57,7 @@ class Repositories {
   virtual AuditRepository& audit() = 0;
   virtual PolicyRepository& policies() = 0;
   virtual OutboxRepository& outbox() = 0;
+  virtual DomainRepository& domains() = 0;
   virtual WebhookRepository& webhooks() = 0;
   // Announce a change; delivered to this process's ChangeBus after commit and, on PostgreSQL,
   // to every node through NOTIFY (transactional: nothing is sent on rollback).

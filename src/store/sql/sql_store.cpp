@@ -6,12 +6,14 @@
 #include <soci/connection-pool.h>
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <mutex>
 
 #include "core/log.h"
 #include "store/migrations.h"
+#include "store/sql/domain_repo.h"
 #include "store/sql/environment_repo.h"
 #include "store/sql/outbox_repo.h"
 #include "store/sql/pg_listener.h"
@@ -82,13 +84,15 @@ class SqlRepositories final : public Repositories {
         audit_(ctx),
         policies_(ctx),
         outbox_(ctx),
-        webhooks_(ctx) {}
+        webhooks_(ctx),
+        domains_(ctx) {}
   EnvironmentRepository& environments() override { return environments_; }
   OrganizationRepository& organizations() override { return organizations_; }
   ApiKeyRepository& api_keys() override { return api_keys_; }
   AuditRepository& audit() override { return audit_; }
   PolicyRepository& policies() override { return policies_; }
   OutboxRepository& outbox() override { return outbox_; }
+  DomainRepository& domains() override { return domains_; }
   WebhookRepository& webhooks() override { return webhooks_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
@@ -110,6 +114,7 @@ class SqlRepositories final : public Repositories {
   SqlPolicyRepository policies_;
   SqlOutboxRepository outbox_;
   SqlWebhookRepository webhooks_;
+  SqlDomainRepository domains_;
   std::vector<Change> pending_;
 };
 
@@ -170,6 +175,15 @@ class SqlStore final : public Store {
       int current = 0;
       sql << "SELECT MAX(version) FROM schema_migrations", soci::into(current, ind);
       status.current = ind == soci::i_ok ? current : 0;
+      // A known version below the highest applied one may be missing (a lower number landed
+      // after a higher one was applied): the schema is only as current as that gap.
+      for (const auto& m : migrations()) {
+        if (m.version >= status.current) continue;
+        int applied = 0;
+        sql << "SELECT COUNT(*) FROM schema_migrations WHERE version = :v", soci::use(m.version),
+            soci::into(applied);
+        if (applied == 0) status.current = m.version - 1;
+      }
       return true;
     });
     if (!r) return fail(r.error());
@@ -179,7 +193,10 @@ class SqlStore final : public Store {
   Result<MigrationStatus> migrate() override {
     auto r = with_session([&](soci::session& sql) -> Result<bool> {
       ensure_migrations_table(sql);
-      for (const auto& m : migrations()) {
+      std::vector<Migration> ordered = migrations();
+      std::sort(ordered.begin(), ordered.end(),
+                [](const Migration& a, const Migration& b) { return a.version < b.version; });
+      for (const auto& m : ordered) {
         std::unique_lock<std::mutex> lock(write_mu_, std::defer_lock);
         if (backend_ == Backend::sqlite) {
           lock.lock();

@@ -1,0 +1,71 @@
+// Verified domains in the server: the admin API routes and the scheduled re-verification.
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+#include "app/extensions.h"
+#include "core/log.h"
+#include "tenancy/domain_routes.h"
+
+namespace gh::app {
+namespace {
+
+// The routes and the worker share one service (and resolver) per server.
+struct DomainsModule {
+  std::unique_ptr<tenancy::StubTxtResolver> resolver;
+  std::unique_ptr<tenancy::DomainService> service;
+};
+
+std::shared_ptr<DomainsModule> module_for(ServerContext& ctx) {
+  static std::mutex mu;
+  static std::map<const store::Store*, std::shared_ptr<DomainsModule>> modules;
+  std::lock_guard lock(mu);
+  auto& m = modules[&ctx.store];
+  if (!m) {
+    auto resolver = tenancy::StubTxtResolver::create(ctx.config.dns_nameserver,
+                                                     ctx.config.domain_check_timeout_ms);
+    if (!resolver) throw std::runtime_error(resolver.error().text());
+    m = std::make_shared<DomainsModule>();
+    m->resolver = std::move(*resolver);
+    m->service = std::make_unique<tenancy::DomainService>(
+        ctx.store, *m->resolver, ctx.config.domain_reverify_interval_s * 1000);
+  }
+  return m;
+}
+
+}  // namespace
+
+GATEHOUSE_REGISTER_ROUTES(domains, [](ServerContext& ctx, http::Router& router) {
+  auto m = module_for(ctx);
+  tenancy::add_domain_routes(ctx.admin_api, router, *m->service);
+});
+
+GATEHOUSE_REGISTER_WORKERS(domains, [](ServerContext& ctx) {
+  auto m = module_for(ctx);
+  std::vector<BackgroundWorker> workers;
+  workers.push_back({"domain-reverification", [m](std::stop_token stop) {
+                       std::mutex mu;
+                       std::condition_variable_any wake;
+                       // Look for due domains at least once a second (the interval may be
+                       // shorter in tests); a full batch means more may be due at once.
+                       const auto poll = std::chrono::milliseconds(
+                           std::min<int64_t>(1000, m->service->reverify_interval_ms()));
+                       while (!stop.stop_requested()) {
+                         auto checked = m->service->reverify_due(100);
+                         if (!checked) {
+                           log::warn("domain re-verification",
+                                     {{"error", std::string(checked.error().code_name())}});
+                         } else if (*checked == 100) {
+                           continue;
+                         }
+                         std::unique_lock lock(mu);
+                         wake.wait_for(lock, stop, poll, [] { return false; });
+                       }
+                     }});
+  return workers;
+});
+
+}  // namespace gh::app

@@ -1,0 +1,225 @@
+// Verified domains end to end: the real binary checks DNS TXT records through a throwaway
+// dnsmasq (Debian) on a random local port. Claim → pending with a token; verify fails while
+// the record is absent; publish → verified; a second organization's claim in the same
+// environment is refused, another environment's is fine; the record disappears → scheduled
+// re-verification fails the domain and the event is in the outbox; isolation; bad input.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { cleanup, cli, freePort, startServer, tempDir, waitFor } from './lib.mjs';
+
+const DNSMASQ = ['/usr/sbin/dnsmasq', '/usr/bin/dnsmasq'].find((p) => {
+  try { execFileSync(p, ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
+});
+
+let dir, srv, demo, prodKey, dnsPort, dns;
+const records = new Map();  // TXT name → value
+const flags = () => ['--data-dir', dir, '--log-level', 'warn'];
+
+// dnsmasq reads --txt-record only at start (SIGHUP does not reload it): changing the records
+// means restarting it on the same port. --local makes it answer NXDOMAIN for anything else
+// under "example" instead of REFUSED for want of an upstream server.
+async function startDns() {
+  if (dns) {
+    const exited = new Promise((r) => dns.on('exit', r));
+    dns.kill('SIGTERM');
+    await exited;
+  }
+  const args = ['--no-daemon', '--no-resolv', '--no-hosts', '--conf-file=/dev/null', '--pid-file',
+    `--port=${dnsPort}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--local=/example/',
+    '--log-facility=-'];
+  for (const [name, value] of records) args.push(`--txt-record=${name},${value}`);
+  dns = spawn(DNSMASQ, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  dns.stderr.on('data', (d) => { log += d.toString(); });
+  const up = await waitFor(() => log.includes('started') || dns.exitCode !== null, { timeoutMs: 5000 });
+  assert.ok(up >= 0 && dns.exitCode === null, `dnsmasq did not start: ${log}`);
+}
+
+async function call(method, p, { key = demo.admin_api_key, env = 'sandbox', body } = {}) {
+  const r = await fetch(`${srv.url}/api/v1/environments/${env}${p}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  let parsed;
+  try { parsed = JSON.parse(text); } catch { parsed = text; }
+  return { status: r.status, body: parsed };
+}
+
+function outboxDomainEvents() {
+  const out = execFileSync('sqlite3', ['-json', path.join(dir, 'gatehouse.db'),
+    "SELECT type, payload FROM outbox WHERE type LIKE 'domain.%' ORDER BY seq"], { encoding: 'utf8' });
+  return out.trim() ? JSON.parse(out).map((r) => ({ type: r.type, payload: JSON.parse(r.payload) })) : [];
+}
+
+before(async () => {
+  assert.ok(DNSMASQ, 'dnsmasq is not installed (scripts/deps installs dnsmasq-base)');
+  dir = tempDir();
+  demo = JSON.parse(cli(['seed-demo', ...flags()]));
+  cli(['env', 'create', 'production', ...flags()]);
+  prodKey = JSON.parse(cli(['apikey', 'create', '--env', 'production', '--name', 'prod', ...flags()])).secret;
+  dnsPort = await freePort();
+  await startDns();
+  srv = await startServer({
+    dataDir: dir,
+    env: {
+      GATEHOUSE_DNS_NAMESERVER: `127.0.0.1:${dnsPort}`,
+      GATEHOUSE_DOMAIN_REVERIFY_INTERVAL_S: '1',
+      GATEHOUSE_DOMAIN_CHECK_TIMEOUT_MS: '1000',
+    },
+  });
+});
+
+after(async () => {
+  if (srv) await srv.stop();
+  if (dns) dns.kill('SIGTERM');
+  cleanup(dir);
+});
+
+test('claim, fail while unpublished, publish, verify, exclusive per environment, re-verify fails', async () => {
+  const org = `/organizations/${demo.organization_id}`;
+  // Claim: pending, with the record to publish. Upper case and the trailing dot are normalized.
+  const claimed = await call('POST', `${org}/domains`, { body: { domain: 'Acme.Example.' } });
+  assert.equal(claimed.status, 201, JSON.stringify(claimed.body));
+  assert.equal(claimed.body.domain, 'acme.example');
+  assert.equal(claimed.body.state, 'pending');
+  assert.equal(claimed.body.verification.type, 'TXT');
+  assert.equal(claimed.body.verification.name, '_gatehouse-verification.acme.example');
+  assert.match(claimed.body.verification.value, /^gatehouse-verification=[A-Za-z0-9_-]{32}$/);
+  const { name, value } = claimed.body.verification;
+
+  // Verify before publishing: a clear code, the expected record, and the state unchanged.
+  let r = await call('POST', `${org}/domains/acme.example/verify`);
+  assert.equal(r.status, 422);
+  assert.equal(r.body.code, 'domain.verification_failed');
+  assert.match(r.body.detail ?? r.body.message ?? JSON.stringify(r.body), /does not exist/);
+  assert.equal(r.body.expected.name, name);
+  assert.equal(r.body.expected.value, value);
+  assert.equal(r.body.state, 'pending');
+
+  // A wrong record: the answer says what was found.
+  records.set(name, 'gatehouse-verification=stale');
+  await startDns();
+  r = await call('POST', `${org}/domains/acme.example/verify`);
+  assert.equal(r.status, 422);
+  assert.deepEqual(r.body.found, ['gatehouse-verification=stale']);
+  r = await call('GET', `${org}/domains/acme.example`);
+  assert.equal(r.body.state, 'pending');
+  assert.match(r.body.last_error, /gatehouse-verification=stale/);
+  assert.ok(r.body.last_checked_at);
+
+  // Publish: verified.
+  records.set(name, value);
+  await startDns();
+  r = await call('POST', `${org}/domains/ACME.example/verify`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.state, 'verified');
+  assert.ok(r.body.verified_at);
+  assert.equal(r.body.last_error, null);
+  r = await call('GET', `${org}/domains`);
+  assert.deepEqual(r.body.data.map((d) => [d.domain, d.state]), [['acme.example', 'verified']]);
+  r = await call('POST', `${org}/domains`, { body: { domain: 'acme.example' } });
+  assert.equal(r.status, 409);
+  assert.equal(r.body.code, 'domain.already_added');
+
+  // Another organization of the environment cannot claim it; another environment can.
+  const other = await call('POST', '/organizations', { body: { name: 'Globex', slug: 'globex' } });
+  assert.equal(other.status, 201);
+  r = await call('POST', `/organizations/${other.body.id}/domains`, { body: { domain: 'acme.example' } });
+  assert.equal(r.status, 409);
+  assert.equal(r.body.code, 'domain.already_claimed');
+  const prodOrg = await call('POST', '/organizations', { key: prodKey, env: 'production', body: { name: 'Acme', slug: 'acme' } });
+  assert.equal(prodOrg.status, 201);
+  r = await call('POST', `/organizations/${prodOrg.body.id}/domains`, { key: prodKey, env: 'production', body: { domain: 'acme.example' } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+
+  // Another organization's key sees none of it: 404 for every domain route.
+  const otherKey = JSON.parse(cli(['apikey', 'create', '--org', other.body.id, '--name', 'globex', ...flags()])).secret;
+  for (const [method, p, body] of [
+    ['GET', `${org}/domains`], ['GET', `${org}/domains/acme.example`],
+    ['POST', `${org}/domains`, { domain: 'x.example' }], ['POST', `${org}/domains/acme.example/verify`],
+    ['DELETE', `${org}/domains/acme.example`],
+  ]) {
+    r = await call(method, p, { key: otherKey, body });
+    assert.equal(r.status, 404, `${method} ${p}`);
+    assert.equal(r.body.code, 'tenant.not_found');
+  }
+  r = await call('GET', `/organizations/${other.body.id}/domains/acme.example`, { key: otherKey });
+  assert.equal(r.status, 404);
+  assert.equal(r.body.code, 'domain.not_found');
+
+  // The record disappears: scheduled re-verification (every second here) fails the domain.
+  records.delete(name);
+  await startDns();
+  const flipped = await waitFor(async () => (await call('GET', `${org}/domains/acme.example`)).body.state === 'failed',
+    { timeoutMs: 15000, intervalMs: 200 });
+  assert.ok(flipped >= 0, 'the domain did not flip to failed');
+  r = await call('GET', `${org}/domains/acme.example`);
+  assert.match(r.body.last_error, /does not exist/);
+  const events = outboxDomainEvents().filter((e) => e.payload.domain.organization_id === demo.organization_id);
+  assert.deepEqual(events.map((e) => e.type), ['domain.added', 'domain.verified', 'domain.verification_failed']);
+  const failed = events[2].payload;
+  assert.equal(failed.domain.domain, 'acme.example');
+  assert.equal(failed.domain.state, 'failed');
+  assert.equal(failed.environment, 'sandbox');
+
+  // No longer verified by anyone: the other organization may now claim and prove it.
+  r = await call('POST', `/organizations/${other.body.id}/domains`, { body: { domain: 'acme.example' } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+
+  // Remove.
+  r = await call('DELETE', `${org}/domains/acme.example`);
+  assert.equal(r.status, 200);
+  r = await call('GET', `${org}/domains/acme.example`);
+  assert.equal(r.status, 404);
+  assert.equal(r.body.code, 'domain.not_found');
+});
+
+test('bad domain names get domain.invalid with the reason; bad bodies their own codes', async () => {
+  const p = `/organizations/${demo.organization_id}/domains`;
+  for (const [domain, why] of [
+    ['not a domain', /not allowed/],
+    ['localhost', /two labels/],
+    [`${'a'.repeat(64)}.example`, /longer than 63/],
+    [`${'abcdefghi.'.repeat(26)}example`, /at most 253/],
+    ['10.1.2.3', /IP address/],
+    ['*.example.com', /wildcard/],
+    ['bücher.example', /punycode/],
+    ['a..example', /empty label/],
+  ]) {
+    const r = await call('POST', p, { body: { domain } });
+    assert.equal(r.status, 400, domain);
+    assert.equal(r.body.code, 'domain.invalid', domain);
+    assert.match(r.body.detail ?? '', why, `${domain}: ${JSON.stringify(r.body)}`);
+  }
+  let r = await call('POST', p, { body: {} });
+  assert.equal(r.status, 400);
+  assert.equal(r.body.code, 'request.invalid_field');
+  r = await call('POST', p, { body: { domain: 7 } });
+  assert.equal(r.body.code, 'request.invalid_field');
+  r = await call('POST', p, { body: { domain: 'ok.example', extra: 1 } });
+  assert.equal(r.body.code, 'request.invalid_field');
+  r = await call('GET', `${p}/never-added.example`);
+  assert.equal(r.status, 404);
+  assert.equal(r.body.code, 'domain.not_found');
+  r = await call('GET', `/organizations/0190f0f0-0000-7000-8000-000000000000/domains`);
+  assert.equal(r.status, 404);
+  assert.equal(r.body.code, 'tenant.not_found');
+});
+
+test('CLI: domain add, list, verify, remove', () => {
+  const args = ['--org', demo.organization_id, ...flags(), '--dns-nameserver', `127.0.0.1:${dnsPort}`];
+  const added = JSON.parse(cli(['domain', 'add', 'cli.example', ...args]));
+  assert.equal(added.state, 'pending');
+  const list = JSON.parse(cli(['domain', 'list', ...args]));
+  assert.ok(list.some((d) => d.domain === 'cli.example'));
+  let failed;
+  try { cli(['domain', 'verify', 'cli.example', ...args]); } catch (e) { failed = e; }
+  assert.ok(failed, 'verify should fail without the record');
+  assert.match(failed.stderr, /domain\.verification_failed/);
+  const removed = JSON.parse(cli(['domain', 'remove', 'cli.example', ...args]));
+  assert.equal(removed.domain, 'cli.example');
+});
