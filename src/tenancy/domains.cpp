@@ -279,6 +279,16 @@ Result<store::Domain> DomainService::verify(const store::Environment& env,
   return fail(e);
 }
 
+Result<std::optional<store::Domain>> DomainService::discover(const store::Environment& env,
+                                                             std::string_view email_or_domain) {
+  const size_t at = email_or_domain.rfind('@');
+  auto name = normalize_domain(at == std::string_view::npos ? email_or_domain
+                                                            : email_or_domain.substr(at + 1));
+  if (!name) return std::optional<store::Domain>{};
+  return store_.read<std::optional<store::Domain>>(
+      [&](store::Repositories& repos) { return repos.domains().find_verified(env.id, *name); });
+}
+
 Result<int> DomainService::reverify_due(int limit) {
   auto envs = store_.read<std::vector<store::Environment>>(
       [](store::Repositories& repos) { return repos.environments().list(); });

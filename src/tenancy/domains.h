@@ -11,6 +11,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,10 @@ class DomainService {
   // expected record and what was found.
   Result<store::Domain> verify(const store::Environment& env, const std::string& org_id,
                                std::string_view name, const Actor& actor);
+  // Home-realm discovery: the verified domain (and so the organization) of an email address
+  // or a domain name in the environment; nothing when no organization has verified it.
+  Result<std::optional<store::Domain>> discover(const store::Environment& env,
+                                                std::string_view email_or_domain);
   // Scheduled re-verification: checks up to `limit` domains whose time has come; returns how
   // many were checked.
   Result<int> reverify_due(int limit = 100);

@@ -212,6 +212,15 @@ TEST_F(DomainServiceTest, SecondClaimInTheEnvironmentIsRefusedOtherEnvironmentsA
   publish(*d);
   ASSERT_TRUE(service_.verify(env_, acme_.id, "shared.example", actor_));
 
+  // Home-realm discovery finds the holder by email or by domain, in its environment only.
+  auto found = service_.discover(env_, "Jane.Doe@Shared.Example");
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->organization_id, acme_.id);
+  EXPECT_TRUE(service_.discover(env_, "shared.example")->has_value());
+  EXPECT_FALSE(service_.discover(other_env_, "jane@shared.example")->has_value());
+  EXPECT_FALSE(service_.discover(env_, "jane@other.example")->has_value());
+  EXPECT_FALSE(service_.discover(env_, "not an email")->has_value());
+
   auto second = service_.add(env_, globex_.id, "shared.example", actor_);
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().code, ErrorCode::DomainAlreadyClaimed);
@@ -231,6 +240,7 @@ TEST_F(DomainServiceTest, SecondClaimInTheEnvironmentIsRefusedOtherEnvironmentsA
 
   // Removing frees the name for the other organization.
   ASSERT_TRUE(service_.remove(env_, acme_.id, "shared.example", actor_));
+  EXPECT_FALSE(service_.discover(env_, "jane@shared.example")->has_value());
   auto after = service_.add(env_, globex_.id, "shared.example", actor_);
   ASSERT_TRUE(after) << after.error().text();
   EXPECT_EQ(event_types(env_), (std::vector<std::string>{"domain.added", "domain.verified",
