@@ -3,8 +3,9 @@
 // longer exists. Codes are enum values, so code cannot use a code outside the catalog.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -19,10 +20,20 @@ std::set<std::string> documented_codes() {
   std::set<std::string> codes;
   std::string line;
   // Table rows: | `code` | status | meaning |
-  const std::regex row(R"(^\|\s*`([a-z0-9_]+(\.[a-z0-9_]+)+)`\s*\|\s*(\d{3})\s*\|)");
   while (std::getline(in, line)) {
-    std::smatch m;
-    if (std::regex_search(line, m, row)) codes.insert(m[1].str() + "/" + m[3].str());
+    if (line.rfind("| `", 0) != 0) continue;
+    const size_t end = line.find('`', 3);
+    if (end == std::string::npos) continue;
+    const std::string code = line.substr(3, end - 3);
+    const size_t bar = line.find('|', end);
+    if (bar == std::string::npos || code.find('.') == std::string::npos) continue;
+    std::string status;
+    for (size_t i = bar + 1; i < line.size() && line[i] != '|'; ++i) {
+      if (line[i] != ' ') status += line[i];
+    }
+    if (status.size() == 3 && std::all_of(status.begin(), status.end(), ::isdigit)) {
+      codes.insert(code + "/" + status);
+    }
   }
   return codes;
 }
