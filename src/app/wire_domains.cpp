@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <map>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 
@@ -13,38 +13,35 @@
 namespace gh::app {
 namespace {
 
-// The routes and the worker share one service (and resolver) per server.
+// The DNS resolver and the service hold no state of their own beyond configuration, so the
+// routes and the worker each get theirs, owned by what uses them.
 struct DomainsModule {
   std::unique_ptr<tenancy::StubTxtResolver> resolver;
   std::unique_ptr<tenancy::DomainService> service;
 };
 
-std::shared_ptr<DomainsModule> module_for(ServerContext& ctx) {
-  static std::mutex mu;
-  static std::map<const store::Store*, std::shared_ptr<DomainsModule>> modules;
-  std::lock_guard lock(mu);
-  auto& m = modules[&ctx.store];
-  if (!m) {
-    auto resolver = tenancy::StubTxtResolver::create(ctx.config.dns_nameserver,
-                                                     ctx.config.domain_check_timeout_ms);
-    if (!resolver) throw std::runtime_error(resolver.error().text());
-    m = std::make_shared<DomainsModule>();
-    m->resolver = std::move(*resolver);
-    m->service = std::make_unique<tenancy::DomainService>(
-        ctx.store, *m->resolver, ctx.config.domain_reverify_interval_s * 1000);
-  }
+std::shared_ptr<DomainsModule> make_module(ServerContext& ctx) {
+  auto resolver = tenancy::StubTxtResolver::create(ctx.config.dns_nameserver,
+                                                   ctx.config.domain_check_timeout_ms);
+  if (!resolver) throw std::runtime_error(resolver.error().text());
+  auto m = std::make_shared<DomainsModule>();
+  m->resolver = std::move(*resolver);
+  m->service = std::make_unique<tenancy::DomainService>(
+      ctx.store, *m->resolver, ctx.config.domain_reverify_interval_s * 1000);
   return m;
 }
 
 }  // namespace
 
 GATEHOUSE_REGISTER_ROUTES(domains, [](ServerContext& ctx, http::Router& router) {
-  auto m = module_for(ctx);
-  tenancy::add_domain_routes(ctx.admin_api, router, *m->service);
+  auto m = make_module(ctx);
+  // The service pointer shares ownership of the module (resolver included).
+  tenancy::add_domain_routes(ctx.admin_api, router,
+                             std::shared_ptr<tenancy::DomainService>(m, m->service.get()));
 });
 
 GATEHOUSE_REGISTER_WORKERS(domains, [](ServerContext& ctx) {
-  auto m = module_for(ctx);
+  auto m = make_module(ctx);
   std::vector<BackgroundWorker> workers;
   workers.push_back({"domain-reverification", [m](std::stop_token stop) {
                        std::mutex mu;

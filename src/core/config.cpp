@@ -142,9 +142,26 @@ const std::vector<SettingImpl>& settings() {
     s.push_back(integer("cache_ttl_ms", &Config::cache_ttl_ms, 0, 3'600'000,
                         "Upper bound on how long a node serves cached configuration after "
                         "another node changed it, should a change notification be lost."));
-    s.push_back(str("dns_nameserver", &Config::dns_nameserver, "(empty: system resolver)",
-                    "IPv4 address[:port] of the DNS server that domain verification asks for "
-                    "TXT records."));
+    s.push_back({{"dns_nameserver", "string", "(empty: system resolver)",
+                  "IPv4 address[:port] of the DNS server that domain verification asks for TXT "
+                  "records."},
+                 [](Config& c, const std::string& v) -> std::optional<std::string> {
+                   // Checked here so that `serve` refuses a bad value before it starts.
+                   const size_t colon = v.find(':');
+                   const std::string host = v.substr(0, colon);
+                   in_addr addr{};
+                   auto port = colon == std::string::npos ? std::optional<int64_t>(53)
+                                                          : parse_int(v.substr(colon + 1));
+                   if (!v.empty() && (inet_pton(AF_INET, host.c_str(), &addr) != 1 || !port ||
+                                      *port < 1 || *port > 65535)) {
+                     return "dns_nameserver must be an IPv4 address with an optional :port "
+                            "(e.g. 192.0.2.53:53), got '" +
+                            v + "'";
+                   }
+                   c.dns_nameserver = v;
+                   return std::nullopt;
+                 },
+                 [](const Config& c) { return nlohmann::json(c.dns_nameserver); }});
     s.push_back(integer("domain_reverify_interval_s", &Config::domain_reverify_interval_s, 1,
                         30LL * 24 * 3600,
                         "Seconds between scheduled re-verifications of each domain."));

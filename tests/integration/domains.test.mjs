@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { cleanup, cli, freePort, startServer, tempDir, waitFor } from './lib.mjs';
+import { cleanup, cli, cliFails, freePort, startServer, tempDir, waitFor } from './lib.mjs';
 
 const DNSMASQ = ['/usr/sbin/dnsmasq', '/usr/bin/dnsmasq'].find((p) => {
   try { execFileSync(p, ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
@@ -254,6 +254,14 @@ test('bad domain names get domain.invalid with the reason; bad bodies their own 
   r = await lite.call('GET', `/organizations/0190f0f0-0000-7000-8000-000000000000/domains`);
   assert.equal(r.status, 404);
   assert.equal(r.body.code, 'tenant.not_found');
+});
+
+test('a nameserver that is not IPv4[:port] is refused at configuration time', () => {
+  for (const bad of ['dns.example', '127.0.0.1:0', '127.0.0.1:x']) {
+    const r = cliFails(['config', 'check'], { env: { GATEHOUSE_DNS_NAMESERVER: bad } });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /dns_nameserver must be an IPv4 address/);
+  }
 });
 
 test('CLI: domain add, list, verify, remove', () => {
