@@ -171,6 +171,16 @@ const std::vector<SettingImpl>& settings() {
         str("log_level", &Config::log_level, "info", "trace, debug, info, warn, error or off."));
     s.push_back(boolean("access_log", &Config::access_log,
                         "Write one JSON line per request (with its request id)."));
+    s.push_back(integer("webhook_retry_base_ms", &Config::webhook_retry_base_ms, 1, 3'600'000,
+                        "First webhook retry delay; each later one doubles (with jitter)."));
+    s.push_back(integer("webhook_retry_max_ms", &Config::webhook_retry_max_ms, 1, 86'400'000,
+                        "Cap on one webhook retry delay."));
+    s.push_back(integer("webhook_max_attempts", &Config::webhook_max_attempts, 1, 100,
+                        "Attempts per webhook delivery before it is marked failed."));
+    s.push_back(integer("webhook_timeout_ms", &Config::webhook_timeout_ms, 100, 120'000,
+                        "Time allowed for one webhook request (connect, send, answer)."));
+    s.push_back(integer("webhook_delivery_threads", &Config::webhook_delivery_threads, 0, 64,
+                        "Threads sending webhooks per node; 0 disables delivery on this node."));
     return s;
   }();
   return all;

@@ -38,6 +38,11 @@ struct Config {
   std::string pepper_file;  // default: {data_dir}/pepper
   int64_t rate_limit_admin_per_s = 50;
   int64_t rate_limit_admin_burst = 100;
+  int64_t webhook_retry_base_ms = 5'000;
+  int64_t webhook_retry_max_ms = 3'600'000;
+  int64_t webhook_max_attempts = 12;
+  int64_t webhook_timeout_ms = 10'000;
+  int64_t webhook_delivery_threads = 2;
   std::string dns_nameserver;  // empty: the system resolver
   int64_t domain_reverify_interval_s = 86'400;
   int64_t domain_check_timeout_ms = 3'000;

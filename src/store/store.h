@@ -57,6 +57,7 @@ class Repositories {
   virtual AuditRepository& audit() = 0;
   virtual PolicyRepository& policies() = 0;
   virtual OutboxRepository& outbox() = 0;
+  virtual WebhookRepository& webhooks() = 0;
   virtual DomainRepository& domains() = 0;
   virtual WebhookRepository& webhooks() = 0;
   // Announce a change; delivered to this process's ChangeBus after commit and, on PostgreSQL,

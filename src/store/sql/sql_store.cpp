@@ -92,6 +92,7 @@ class SqlRepositories final : public Repositories {
   AuditRepository& audit() override { return audit_; }
   PolicyRepository& policies() override { return policies_; }
   OutboxRepository& outbox() override { return outbox_; }
+  WebhookRepository& webhooks() override { return webhooks_; }
   DomainRepository& domains() override { return domains_; }
   WebhookRepository& webhooks() override { return webhooks_; }
   void changed(const std::string& topic, const std::string& key) override {

@@ -1,0 +1,77 @@
+// Events: the events API and webhook routes, and the background threads that fan the outbox
+// out into webhook deliveries and send them.
+#include <unistd.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "app/extensions.h"
+#include "core/log.h"
+#include "core/random.h"
+#include "events/routes.h"
+
+namespace gh::app {
+namespace {
+
+events::RetryPolicy retry_policy(const Config& c) {
+  return {c.webhook_retry_base_ms, c.webhook_retry_max_ms, c.webhook_max_attempts};
+}
+
+// Sleeps up to `ms`, waking at once when `stop` fires.
+void nap(std::stop_token stop, int ms) {
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock lock(mu);
+  cv.wait_for(lock, stop, std::chrono::milliseconds(ms), [] { return false; });
+}
+
+}  // namespace
+
+GATEHOUSE_REGISTER_ROUTES(events, [](ServerContext& ctx, http::Router& router) {
+  auto service = std::make_shared<events::WebhookService>(ctx.store, retry_policy(ctx.config));
+  events::add_event_routes(ctx.admin_api, router, ctx.store, service);
+});
+
+GATEHOUSE_REGISTER_WORKERS(events, [](ServerContext& ctx) {
+  std::vector<BackgroundWorker> workers;
+  const int threads = static_cast<int>(ctx.config.webhook_delivery_threads);
+  if (threads == 0) return workers;
+  auto service = std::make_shared<events::WebhookService>(ctx.store, retry_policy(ctx.config));
+  // Several nodes may fan out and deliver at once: the consumer position is locked per
+  // environment and deliveries are leased to this node.
+  const std::string node = [] {
+    char host[256] = {0};
+    gethostname(host, sizeof(host) - 1);
+    return std::string(host) + ":" + std::to_string(getpid()) + ":" +
+           SecureRandom::instance().hex(4);
+  }();
+  workers.push_back({"events-fanout", [service](std::stop_token stop) {
+                       while (!stop.stop_requested()) {
+                         auto n = service->fan_out_all();
+                         if (!n) {
+                           log::warn("webhook fan-out failed", {{"error", n.error().text()}});
+                         }
+                         if (!n || *n == 0) nap(stop, 100);
+                       }
+                     }});
+  const int64_t timeout_ms = ctx.config.webhook_timeout_ms;
+  for (int i = 0; i < threads; ++i) {
+    workers.push_back({"events-delivery-" + std::to_string(i),
+                       [service, node, timeout_ms, i](std::stop_token stop) {
+                         http::HttpClient client(
+                             {.timeout_ms = timeout_ms, .connect_timeout_ms = timeout_ms});
+                         const std::string owner = node + "/" + std::to_string(i);
+                         constexpr int kBatch = 10;
+                         while (!stop.stop_requested()) {
+                           auto n = service->deliver_due(client, owner, kBatch, timeout_ms);
+                           if (!n) {
+                             log::warn("webhook delivery failed", {{"error", n.error().text()}});
+                           }
+                           if (!n || *n < kBatch) nap(stop, 100);
+                         }
+                       }});
+  }
+  return workers;
+});
+
+}  // namespace gh::app

@@ -1,0 +1,419 @@
+#include "events/webhook_service.h"
+
+#include <regex>
+#include <unordered_map>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "events/signature.h"
+
+namespace gh::events {
+
+namespace {
+
+constexpr size_t kMaxUrl = 2048;
+constexpr size_t kMaxTypes = 64;
+
+bool matches(const store::WebhookEndpoint& e, const store::OutboxEvent& ev) {
+  if (!e.enabled) return false;
+  // An organization's endpoint hears only that organization's events.
+  if (!e.organization_id.empty() && e.organization_id != ev.organization_id) return false;
+  if (e.event_types.empty()) return true;
+  for (const auto& t : e.event_types) {
+    if (t == "*" || t == ev.type) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> signing_secrets(const store::WebhookEndpoint& e, int64_t now_ms) {
+  std::vector<std::string> out;
+  for (const auto& s : e.secrets) {
+    if (s.expires_at_ms == 0 || s.expires_at_ms > now_ms) out.push_back(s.secret);
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json event_json(const store::OutboxEvent& e) {
+  return {{"id", e.id},
+          {"type", e.type},
+          {"environment_id", e.environment_id},
+          {"organization_id",
+           e.organization_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.organization_id)},
+          {"occurred_at", format_rfc3339(e.occurred_at_ms)},
+          {"data", e.payload}};
+}
+
+nlohmann::json endpoint_json(const store::WebhookEndpoint& e) {
+  nlohmann::json secrets = nlohmann::json::array();
+  for (const auto& s : e.secrets) {
+    secrets.push_back(
+        {{"id", s.id},
+         {"created_at", format_rfc3339(s.created_at_ms)},
+         {"expires_at", s.expires_at_ms ? nlohmann::json(format_rfc3339(s.expires_at_ms))
+                                        : nlohmann::json(nullptr)}});
+  }
+  return {{"id", e.id},
+          {"url", e.url},
+          {"description", e.description},
+          {"organization_id",
+           e.organization_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.organization_id)},
+          {"event_types", e.event_types.empty() ? std::vector<std::string>{"*"} : e.event_types},
+          {"enabled", e.enabled},
+          {"secrets", secrets},
+          {"version", e.version},
+          {"created_at", format_rfc3339(e.created_at_ms)},
+          {"updated_at", format_rfc3339(e.updated_at_ms)}};
+}
+
+nlohmann::json delivery_json(const store::WebhookDelivery& d) {
+  return {{"id", d.id},
+          {"endpoint_id", d.endpoint_id},
+          {"event_id", d.event_id},
+          {"event_type", d.event_type},
+          {"status", d.status},
+          {"attempts", d.attempts},
+          {"next_attempt_at", d.status == "pending"
+                                  ? nlohmann::json(format_rfc3339(d.next_attempt_at_ms))
+                                  : nlohmann::json(nullptr)},
+          {"last_status", d.last_status ? nlohmann::json(d.last_status) : nlohmann::json(nullptr)},
+          {"last_error", d.last_error},
+          {"last_response_ms", d.last_response_ms},
+          {"created_at", format_rfc3339(d.created_at_ms)},
+          {"updated_at", format_rfc3339(d.updated_at_ms)}};
+}
+
+WebhookService::WebhookService(store::Store& store, RetryPolicy retry, const Clock& clock,
+                               Random& random)
+    : store_(store), retry_(retry), clock_(clock), random_(random) {}
+
+Result<bool> WebhookService::check_url(const std::string& url) {
+  const auto bad = [&](const std::string& why) {
+    return fail(Error(ErrorCode::WebhookInvalidUrl, why));
+  };
+  if (url.size() > kMaxUrl) return bad("The URL is longer than 2048 characters");
+  const bool https = url.starts_with("https://");
+  const bool http = url.starts_with("http://");
+  if (!https && !http) return bad("The URL must start with https:// (http:// only on loopback)");
+  const std::string rest = url.substr(https ? 8 : 7);
+  const std::string authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.empty()) return bad("The URL has no host");
+  if (authority.find('@') != std::string::npos) return bad("The URL must not carry credentials");
+  if (url.find('#') != std::string::npos) return bad("The URL must not have a fragment");
+  for (unsigned char c : url) {
+    if (c <= 0x20 || c >= 0x7f) return bad("The URL has spaces or non-ASCII characters");
+  }
+  if (http && !is_loopback_url(url)) {
+    return bad("http:// is only allowed for loopback addresses; use https://");
+  }
+  return true;
+}
+
+Result<std::vector<std::string>> WebhookService::check_event_types(
+    const std::vector<std::string>& types) {
+  static const std::regex name(R"(^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$)");
+  if (types.empty() || types.size() > kMaxTypes) {
+    return fail(Error(ErrorCode::WebhookInvalidEventTypes,
+                      "event_types must list 1 to 64 event types, or [\"*\"] for all"));
+  }
+  std::vector<std::string> out;
+  for (const auto& t : types) {
+    if (t == "*") return std::vector<std::string>{};  // all
+    if (t.size() > 100 || !std::regex_match(t, name)) {
+      return fail(Error(ErrorCode::WebhookInvalidEventTypes,
+                        "'" + t.substr(0, 100) + "' is not an event type name"));
+    }
+    out.push_back(t);
+  }
+  return out;
+}
+
+store::WebhookSecret WebhookService::new_secret(int64_t now_ms) {
+  return {"whs_" + random_.hex(8), "whsec_" + random_.base64url(32), now_ms, 0};
+}
+
+void WebhookService::audit(store::Repositories& repos, const WebhookScope& scope,
+                           const tenancy::Actor& actor, const std::string& action,
+                           const std::string& target_id, const nlohmann::json& summary) {
+  store::AuditRecord rec;
+  rec.environment_id = scope.env.id;
+  rec.organization_id = scope.organization_id;
+  rec.actor_type = actor.type;
+  rec.actor_id = actor.id;
+  rec.action = action;
+  rec.target_type = "webhook_endpoint";
+  rec.target_id = target_id;
+  rec.request_id = actor.request_id;
+  rec.source_ip = actor.source_ip;
+  rec.summary = summary;
+  rec.occurred_at_ms = clock_.now_ms();
+  (void)repos.audit().append(rec);
+}
+
+Result<IssuedEndpoint> WebhookService::create(const WebhookScope& scope, const EndpointInput& in,
+                                              const tenancy::Actor& actor) {
+  if (!in.url) return fail(Error(ErrorCode::WebhookInvalidUrl, "'url' is required"));
+  if (auto ok = check_url(*in.url); !ok) return fail(ok.error());
+  store::WebhookEndpoint e;
+  e.environment_id = scope.env.id;
+  e.organization_id = scope.organization_id;
+  e.url = *in.url;
+  e.description = in.description.value_or("");
+  if (in.event_types) {
+    auto types = check_event_types(*in.event_types);
+    if (!types) return fail(types.error());
+    e.event_types = *types;
+  }
+  e.enabled = in.enabled.value_or(true);
+  e.secrets.push_back(new_secret(clock_.now_ms()));
+  return store_.transact<IssuedEndpoint>([&](store::Repositories& repos) -> Result<IssuedEndpoint> {
+    if (!scope.organization_id.empty()) {
+      auto org = repos.organizations().get(scope.env.id, scope.organization_id);
+      if (!org) return fail(org.error());
+    }
+    auto created = repos.webhooks().create_endpoint(e);
+    if (!created) return fail(created.error());
+    audit(repos, scope, actor, "webhook.created", created->id,
+          {{"url", created->url}, {"event_types", endpoint_json(*created)["event_types"]}});
+    return IssuedEndpoint{*created, created->secrets.back().secret};
+  });
+}
+
+Result<store::WebhookEndpoint> WebhookService::get(const WebhookScope& scope,
+                                                   const std::string& id) {
+  return store_.read<store::WebhookEndpoint>([&](store::Repositories& repos) {
+    return repos.webhooks().get_endpoint(scope.env.id, scope.organization_id, id);
+  });
+}
+
+Result<std::vector<store::WebhookEndpoint>> WebhookService::list(const WebhookScope& scope) {
+  return store_.read<std::vector<store::WebhookEndpoint>>([&](store::Repositories& repos) {
+    return repos.webhooks().list_endpoints(scope.env.id, scope.organization_id);
+  });
+}
+
+Result<store::WebhookEndpoint> WebhookService::update(const WebhookScope& scope,
+                                                      const std::string& id,
+                                                      const EndpointInput& in,
+                                                      int64_t expected_version,
+                                                      const tenancy::Actor& actor) {
+  if (in.url) {
+    if (auto ok = check_url(*in.url); !ok) return fail(ok.error());
+  }
+  std::optional<std::vector<std::string>> types;
+  if (in.event_types) {
+    auto t = check_event_types(*in.event_types);
+    if (!t) return fail(t.error());
+    types = *t;
+  }
+  return store_.transact<store::WebhookEndpoint>(
+      [&](store::Repositories& repos) -> Result<store::WebhookEndpoint> {
+        auto current = repos.webhooks().get_endpoint(scope.env.id, scope.organization_id, id);
+        if (!current) return fail(current.error());
+        store::WebhookEndpoint e = *current;
+        nlohmann::json summary = nlohmann::json::object();
+        if (in.url) e.url = *in.url, summary["url"] = *in.url;
+        if (in.description) e.description = *in.description;
+        if (types) e.event_types = *types, summary["event_types"] = endpoint_json(e)["event_types"];
+        if (in.enabled) e.enabled = *in.enabled, summary["enabled"] = *in.enabled;
+        auto updated = repos.webhooks().update_endpoint(
+            e, expected_version < 0 ? current->version : expected_version);
+        if (!updated) return fail(updated.error());
+        audit(repos, scope, actor, "webhook.updated", id, summary);
+        return updated;
+      });
+}
+
+Result<bool> WebhookService::remove(const WebhookScope& scope, const std::string& id,
+                                    const tenancy::Actor& actor) {
+  return store_.transact<bool>([&](store::Repositories& repos) -> Result<bool> {
+    auto r = repos.webhooks().delete_endpoint(scope.env.id, scope.organization_id, id);
+    if (!r) return fail(r.error());
+    audit(repos, scope, actor, "webhook.deleted", id, nlohmann::json::object());
+    return true;
+  });
+}
+
+Result<IssuedEndpoint> WebhookService::rotate_secret(const WebhookScope& scope,
+                                                     const std::string& id, int64_t overlap_s,
+                                                     const tenancy::Actor& actor) {
+  if (overlap_s < 0 || overlap_s > 7 * 24 * 3600) {
+    return fail(Error(ErrorCode::WebhookInvalidRotation));
+  }
+  const int64_t now = clock_.now_ms();
+  return store_.transact<IssuedEndpoint>([&](store::Repositories& repos) -> Result<IssuedEndpoint> {
+    auto current = repos.webhooks().get_endpoint(scope.env.id, scope.organization_id, id);
+    if (!current) return fail(current.error());
+    store::WebhookEndpoint e = *current;
+    std::vector<store::WebhookSecret> kept;
+    for (auto s : e.secrets) {
+      if (s.expires_at_ms != 0 && s.expires_at_ms <= now) continue;  // already expired: drop
+      // Every older secret signs at most `overlap_s` longer (0 ends them now).
+      const int64_t end = now + overlap_s * 1000;
+      if (s.expires_at_ms == 0 || s.expires_at_ms > end) s.expires_at_ms = end;
+      if (s.expires_at_ms > now) kept.push_back(s);
+    }
+    kept.push_back(new_secret(now));
+    e.secrets = kept;
+    auto updated = repos.webhooks().update_endpoint(e, current->version);
+    if (!updated) return fail(updated.error());
+    audit(repos, scope, actor, "webhook.secret_rotated", id,
+          {{"secret_id", kept.back().id}, {"overlap_seconds", overlap_s}});
+    return IssuedEndpoint{*updated, kept.back().secret};
+  });
+}
+
+Result<std::vector<store::WebhookDelivery>> WebhookService::deliveries(
+    const WebhookScope& scope, const std::string& endpoint_id, const std::string& before,
+    int limit) {
+  return store_.read<std::vector<store::WebhookDelivery>>([&](store::Repositories& repos) {
+    return repos.webhooks().list_deliveries(scope.env.id, scope.organization_id, endpoint_id,
+                                            before, limit);
+  });
+}
+
+Result<store::WebhookDelivery> WebhookService::redeliver(const WebhookScope& scope,
+                                                         const std::string& endpoint_id,
+                                                         const std::string& delivery_id,
+                                                         const tenancy::Actor& actor) {
+  return store_.transact<store::WebhookDelivery>(
+      [&](store::Repositories& repos) -> Result<store::WebhookDelivery> {
+        auto d = repos.webhooks().get_delivery(scope.env.id, scope.organization_id, delivery_id);
+        if (!d) return fail(d.error());
+        if (d->endpoint_id != endpoint_id) {
+          return fail(Error(ErrorCode::WebhookDeliveryNotFound,
+                            "No delivery '" + delivery_id + "' for this endpoint"));
+        }
+        auto r = repos.webhooks().redeliver(scope.env.id, scope.organization_id, delivery_id,
+                                            clock_.now_ms());
+        if (!r) return fail(r.error());
+        audit(repos, scope, actor, "webhook.redelivered", endpoint_id,
+              {{"delivery_id", delivery_id}, {"event_id", d->event_id}});
+        return r;
+      });
+}
+
+Result<int> WebhookService::fan_out(const std::string& environment_id, int batch) {
+  const std::string consumer = "webhooks:" + environment_id;
+  return store_.transact<int>([&](store::Repositories& repos) -> Result<int> {
+    // Locking the position first makes nodes take turns; the outbox read that follows sees
+    // only transactions finished before it (commit order), so nothing is skipped.
+    auto pos = repos.outbox().consumer_position(consumer, true);
+    if (!pos) return fail(pos.error());
+    auto events = repos.outbox().read(environment_id, "", *pos, batch);
+    if (!events) return fail(events.error());
+    if (events->empty()) return 0;
+    auto endpoints = repos.webhooks().list_endpoints(environment_id, "");
+    if (!endpoints) return fail(endpoints.error());
+    const int64_t now = clock_.now_ms();
+    for (const auto& ev : *events) {
+      std::string body;
+      for (const auto& e : *endpoints) {
+        if (!matches(e, ev)) continue;
+        if (body.empty()) body = event_json(ev).dump();
+        store::WebhookDelivery d;
+        d.endpoint_id = e.id;
+        d.environment_id = environment_id;
+        d.organization_id = e.organization_id;
+        d.event_id = ev.id;
+        d.event_type = ev.type;
+        d.body = body;
+        d.next_attempt_at_ms = now;
+        if (auto ok = repos.webhooks().add_delivery(d); !ok) return fail(ok.error());
+      }
+    }
+    auto saved =
+        repos.outbox().save_consumer_position(consumer, {events->back().tx, events->back().seq});
+    if (!saved) return fail(saved.error());
+    return static_cast<int>(events->size());
+  });
+}
+
+Result<int> WebhookService::fan_out_all() {
+  auto envs = store_.read<std::vector<store::Environment>>(
+      [](store::Repositories& repos) { return repos.environments().list(); });
+  if (!envs) return fail(envs.error());
+  int total = 0;
+  for (const auto& env : *envs) {
+    for (;;) {
+      auto n = fan_out(env.id);
+      if (!n) return fail(n.error());
+      total += *n;
+      if (*n < 500) break;
+    }
+  }
+  return total;
+}
+
+Result<int> WebhookService::deliver_due(http::HttpClient& client, const std::string& owner,
+                                        int batch, int64_t timeout_ms) {
+  const int64_t now = clock_.now_ms();
+  // The lease outlives the whole batch: nobody else sends these attempts meanwhile; if this
+  // node dies, they are due again once it runs out.
+  const int64_t lease = batch * (timeout_ms + 1000) + 30'000;
+  auto claimed =
+      store_.transact<std::vector<store::WebhookDelivery>>([&](store::Repositories& repos) {
+        return repos.webhooks().claim_due(now, lease, owner, batch);
+      });
+  if (!claimed) return fail(claimed.error());
+  if (claimed->empty()) return 0;
+  std::unordered_map<std::string, std::optional<store::WebhookEndpoint>> endpoints;
+  std::vector<std::pair<std::string, store::DeliveryAttempt>> results;
+  for (const auto& d : *claimed) {
+    auto it = endpoints.find(d.endpoint_id);
+    if (it == endpoints.end()) {
+      auto e = store_.read<store::WebhookEndpoint>([&](store::Repositories& repos) {
+        return repos.webhooks().get_endpoint(d.environment_id, "", d.endpoint_id);
+      });
+      it = endpoints.emplace(d.endpoint_id, e ? std::optional(*e) : std::nullopt).first;
+    }
+    store::DeliveryAttempt a;
+    if (!it->second || !it->second->enabled) {
+      a.status = "failed";
+      a.error = it->second ? "endpoint disabled" : "endpoint deleted";
+      results.emplace_back(d.id, a);
+      continue;
+    }
+    const auto& ep = *it->second;
+    const int64_t sent_ms = clock_.now_ms();
+    http::ClientRequest req;
+    req.method = "POST";
+    req.url = ep.url;
+    req.body = d.body;
+    req.headers = {{"Content-Type", "application/json"},
+                   {"Gatehouse-Event-Id", d.event_id},
+                   {"Gatehouse-Event-Type", d.event_type},
+                   {"Gatehouse-Delivery-Id", d.id},
+                   {"Gatehouse-Delivery-Attempt", std::to_string(d.attempts)},
+                   {"Gatehouse-Signature",
+                    signature_header(sent_ms / 1000, d.body, signing_secrets(ep, sent_ms))}};
+    auto res = client.send(req);
+    a.http_status = res.status;
+    a.response_ms = res.elapsed_ms;
+    if (res.ok()) {
+      a.status = "succeeded";
+    } else {
+      a.error = !res.error.empty() ? res.error : "HTTP " + std::to_string(res.status);
+      if (retry_.exhausted(d.attempts)) {
+        a.status = "failed";
+      } else {
+        a.status = "pending";
+        a.next_attempt_at_ms = clock_.now_ms() + retry_.delay_ms(d.attempts, random_);
+      }
+    }
+    results.emplace_back(d.id, a);
+  }
+  auto recorded = store_.transact<bool>([&](store::Repositories& repos) -> Result<bool> {
+    const int64_t at = clock_.now_ms();
+    for (const auto& [id, a] : results) {
+      auto r = repos.webhooks().record_attempt(id, owner, a, at);
+      if (!r) return fail(r.error());
+    }
+    return true;
+  });
+  if (!recorded) return fail(recorded.error());
+  return static_cast<int>(claimed->size());
+}
+
+}  // namespace gh::events

@@ -1,0 +1,172 @@
+// The events module's pure parts (signatures, retry schedule, input checks) and the fan-out on
+// a real (SQLite) store: organization scoping, event-type filters, disabled endpoints, and a
+// persisted position that never fans an event out twice.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "events/retry_policy.h"
+#include "events/signature.h"
+#include "events/webhook_service.h"
+#include "test_store.h"
+
+namespace gh::events {
+namespace {
+
+TEST(Signature, HmacSha256OfTimestampDotBody) {
+  // RFC 4231 test case 2 shape: HMAC-SHA-256("Jefe", "what do ya want for nothing?").
+  EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  const std::string body = R"({"id":"e1"})";
+  const std::string h = signature_header(1767225600, body, {"whsec_new", "whsec_old"});
+  EXPECT_EQ(h, "t=1767225600,v1=" + hmac_sha256_hex("whsec_new", "1767225600." + body) +
+                   ",v1=" + hmac_sha256_hex("whsec_old", "1767225600." + body));
+  // During an overlap a receiver holding either secret verifies.
+  EXPECT_TRUE(verify_signature(h, body, "whsec_new", 1767225600));
+  EXPECT_TRUE(verify_signature(h, body, "whsec_old", 1767225600 + 300));
+  EXPECT_FALSE(verify_signature(h, body, "whsec_other", 1767225600));
+  EXPECT_FALSE(verify_signature(h, body + " ", "whsec_new", 1767225600));
+  // Outside the replay window.
+  EXPECT_FALSE(verify_signature(h, body, "whsec_new", 1767225600 + 301));
+  EXPECT_FALSE(verify_signature("v1=abc", body, "whsec_new", 1767225600));
+  EXPECT_FALSE(verify_signature("t=x,v1=abc", body, "whsec_new", 1767225600));
+}
+
+TEST(RetryPolicy, ExponentialWithJitterCappedAndBounded) {
+  RetryPolicy p{1000, 60'000, 5};
+  SeededRandom rnd(7);
+  for (int attempt = 1; attempt <= 12; ++attempt) {
+    int64_t window = std::min<int64_t>(60'000, int64_t{1000} << std::min(attempt - 1, 20));
+    for (int i = 0; i < 50; ++i) {
+      const int64_t d = p.delay_ms(attempt, rnd);
+      EXPECT_GE(d, window / 2) << attempt;
+      EXPECT_LE(d, window) << attempt;
+    }
+  }
+  EXPECT_FALSE(p.exhausted(4));
+  EXPECT_TRUE(p.exhausted(5));
+  // Jitter: two endpoints failing together do not retry together.
+  std::set<int64_t> seen;
+  for (int i = 0; i < 20; ++i) seen.insert(p.delay_ms(3, rnd));
+  EXPECT_GT(seen.size(), 10u);
+}
+
+TEST(WebhookInput, UrlsAndEventTypes) {
+  for (const char* ok : {"https://hooks.example.com/gatehouse", "http://127.0.0.1:9000/x",
+                         "http://localhost/x", "http://[::1]:8080/"}) {
+    EXPECT_TRUE(WebhookService::check_url(ok)) << ok;
+  }
+  for (const char* bad : {"http://hooks.example.com/x", "ftp://example.com", "https://",
+                          "https://user:pw@example.com/", "https://example.com/#frag",
+                          "https://exa mple.com/", "javascript:alert(1)", ""}) {
+    auto r = WebhookService::check_url(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::WebhookInvalidUrl);
+  }
+  EXPECT_TRUE(WebhookService::check_event_types({"*"})->empty());
+  EXPECT_EQ(*WebhookService::check_event_types({"organization.created", "api_key.revoked"}),
+            (std::vector<std::string>{"organization.created", "api_key.revoked"}));
+  for (auto bad : std::vector<std::vector<std::string>>{
+           {}, {"Organization.Created"}, {"nodot"}, {"a..b"}, {std::string(200, 'a') + ".b"}}) {
+    auto r = WebhookService::check_event_types(bad);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::WebhookInvalidEventTypes);
+  }
+}
+
+class FanOut : public ::testing::Test {
+ protected:
+  FanOut() : store_(store::Backend::sqlite, &clock_), service_(*store_, {}, clock_) {
+    env_ = *store_->transact<store::Environment>(
+        [&](store::Repositories& r) { return r.environments().create({.name = "sandbox"}); });
+    for (auto slug : {"acme", "globex"}) {
+      orgs_.push_back(*store_->transact<store::Organization>([&](store::Repositories& r) {
+        return r.organizations().create({.environment_id = env_.id, .slug = slug, .name = slug});
+      }));
+    }
+  }
+  void emit(const std::string& org, const std::string& type) {
+    ASSERT_TRUE(store_->transact<store::OutboxEvent>([&](store::Repositories& r) {
+      return r.outbox().enqueue({.environment_id = env_.id, .organization_id = org, .type = type});
+    }));
+  }
+  std::vector<store::WebhookDelivery> deliveries(const store::WebhookEndpoint& e) {
+    return *service_.deliveries({env_, ""}, e.id, "", 1000);
+  }
+  FakeClock clock_;
+  testing::TestStore store_;
+  WebhookService service_;
+  store::Environment env_;
+  std::vector<store::Organization> orgs_;
+  tenancy::Actor actor_{"system", "test", "", ""};
+};
+
+TEST_F(FanOut, ScopesTypesAndExactlyOnce) {
+  auto all = service_.create({env_, ""}, {.url = "https://a.example/"}, actor_);
+  ASSERT_TRUE(all) << all.error().text();
+  EXPECT_TRUE(all->secret.starts_with("whsec_"));
+  auto acme = service_.create({env_, orgs_[0].id}, {.url = "https://b.example/"}, actor_);
+  ASSERT_TRUE(acme);
+  EXPECT_EQ(acme->endpoint.organization_id, orgs_[0].id);
+  auto only_created =
+      service_.create({env_, ""},
+                      {.url = "https://c.example/",
+                       .event_types = std::vector<std::string>{"organization.created"}},
+                      actor_);
+  ASSERT_TRUE(only_created);
+  auto off = service_.create({env_, ""}, {.url = "https://d.example/", .enabled = false}, actor_);
+  ASSERT_TRUE(off);
+  // Unknown organization: refused.
+  auto ghost = service_.create({env_, "nope"}, {.url = "https://e.example/"}, actor_);
+  ASSERT_FALSE(ghost);
+  EXPECT_EQ(ghost.error().code, ErrorCode::TenantNotFound);
+
+  emit(orgs_[0].id, "organization.created");
+  emit(orgs_[1].id, "organization.created");
+  emit(orgs_[1].id, "organization.updated");
+  emit("", "policy.updated");
+  auto n = service_.fan_out_all();
+  ASSERT_TRUE(n) << n.error().text();
+  EXPECT_EQ(*n, 4);
+  EXPECT_EQ(*service_.fan_out_all(), 0) << "the position moved";
+
+  EXPECT_EQ(deliveries(all->endpoint).size(), 4u);
+  auto mine = deliveries(acme->endpoint);
+  ASSERT_EQ(mine.size(), 1u);  // never another organization's events
+  EXPECT_EQ(mine[0].organization_id, orgs_[0].id);
+  EXPECT_EQ(deliveries(only_created->endpoint).size(), 2u);
+  EXPECT_EQ(deliveries(off->endpoint).size(), 0u);
+  auto body = nlohmann::json::parse(mine[0].body);
+  EXPECT_EQ(body["type"], "organization.created");
+  EXPECT_EQ(body["organization_id"], orgs_[0].id);
+
+  // The organization's scope never sees the environment-wide endpoint.
+  auto hidden = service_.get({env_, orgs_[0].id}, all->endpoint.id);
+  ASSERT_FALSE(hidden);
+  EXPECT_EQ(hidden.error().code, ErrorCode::WebhookNotFound);
+  auto other_org = service_.deliveries({env_, orgs_[1].id}, acme->endpoint.id, "", 10);
+  ASSERT_FALSE(other_org);
+}
+
+TEST_F(FanOut, RotationKeepsTheOldSecretSigningDuringTheOverlap) {
+  auto e = service_.create({env_, ""}, {.url = "https://a.example/"}, actor_);
+  ASSERT_TRUE(e);
+  auto r = service_.rotate_secret({env_, ""}, e->endpoint.id, 3600, actor_);
+  ASSERT_TRUE(r) << r.error().text();
+  EXPECT_NE(r->secret, e->secret);
+  ASSERT_EQ(r->endpoint.secrets.size(), 2u);
+  EXPECT_EQ(r->endpoint.secrets[0].expires_at_ms, clock_.now_ms() + 3600 * 1000);
+  EXPECT_EQ(r->endpoint.secrets[1].expires_at_ms, 0);
+  clock_.advance(std::chrono::hours(2));
+  auto r2 = service_.rotate_secret({env_, ""}, e->endpoint.id, 0, actor_);
+  ASSERT_TRUE(r2);
+  // The first secret expired and is gone; the second ends now (overlap 0); the third is current.
+  ASSERT_EQ(r2->endpoint.secrets.size(), 1u);
+  EXPECT_EQ(r2->endpoint.secrets[0].expires_at_ms, 0);
+  auto bad = service_.rotate_secret({env_, ""}, e->endpoint.id, -1, actor_);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::WebhookInvalidRotation);
+}
+
+}  // namespace
+}  // namespace gh::events
