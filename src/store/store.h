@@ -59,7 +59,6 @@ class Repositories {
   virtual OutboxRepository& outbox() = 0;
   virtual WebhookRepository& webhooks() = 0;
   virtual DomainRepository& domains() = 0;
-  virtual WebhookRepository& webhooks() = 0;
   // Announce a change; delivered to this process's ChangeBus after commit and, on PostgreSQL,
   // to every node through NOTIFY (transactional: nothing is sent on rollback).
   virtual void changed(const std::string& topic, const std::string& key) = 0;

@@ -94,7 +94,6 @@ class SqlRepositories final : public Repositories {
   OutboxRepository& outbox() override { return outbox_; }
   WebhookRepository& webhooks() override { return webhooks_; }
   DomainRepository& domains() override { return domains_; }
-  WebhookRepository& webhooks() override { return webhooks_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
