@@ -351,7 +351,7 @@ Result<int> WebhookService::deliver_due(http::HttpClient& client, const std::str
   const int64_t now = clock_.now_ms();
   // The lease outlives the whole batch: nobody else sends these attempts meanwhile; if this
   // node dies, they are due again once it runs out.
-  const int64_t lease = batch * (timeout_ms + 1000) + 30'000;
+  const int64_t lease = batch * (timeout_ms + 1000) + 5'000;
   auto claimed =
       store_.transact<std::vector<store::WebhookDelivery>>([&](store::Repositories& repos) {
         return repos.webhooks().claim_due(now, lease, owner, batch);
