@@ -7,7 +7,20 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import crypto from 'node:crypto';
-import { cleanup, cli, freePort, startServer, tempDir, waitFor } from './lib.mjs';
+import { execFileSync } from 'node:child_process';
+import { cleanup, cli as cliRaw, freePort, startServer, tempDir, waitFor } from './lib.mjs';
+
+// SQLite by default; a fresh PostgreSQL database when GATEHOUSE_WEBHOOKS_ON_PG=1 (ctest's
+// integration_webhooks_pg, with GATEHOUSE_TEST_PG from `make test`).
+let STORE;
+if (process.env.GATEHOUSE_WEBHOOKS_ON_PG === '1') {
+  const admin = process.env.GATEHOUSE_TEST_PG;
+  if (!admin) throw new Error('GATEHOUSE_TEST_PG is not set: run through `make test`');
+  const db = `gh_wh_${crypto.randomBytes(4).toString('hex')}`;
+  execFileSync('psql', [admin, '-v', 'ON_ERROR_STOP=1', '-Atc', `CREATE DATABASE ${db}`]);
+  STORE = admin.replace(/\/[^/]*$/, `/${db}`);
+}
+const cli = (args) => cliRaw(STORE ? [...args, '--store', STORE] : args);
 
 let dir, srv, demo, base;
 const serverEnv = {
@@ -79,7 +92,7 @@ async function allEvents(path = '/events', key) {
 }
 
 async function start() {
-  srv = await startServer({ dataDir: dir, env: serverEnv });
+  srv = await startServer({ dataDir: dir, store: STORE, env: serverEnv });
   base = `${srv.url}/api/v1/environments/sandbox`;
 }
 
