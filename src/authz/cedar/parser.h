@@ -12,7 +12,7 @@ namespace gh::cedar {
 struct ParseLimits {
   size_t max_text_bytes = 16 << 20;  // a policy file larger than this is refused
   int max_nesting = 200;             // parentheses, sets, records, unary chains, ...
-  int max_height = 2000;             // depth of the expression tree, e.g. a chain `a || b || ...`
+  int max_height = 256;              // depth of the expression tree, e.g. a chain `a || b || ...`
 };
 
 Result<PolicySet> parse_policies(std::string_view text, const ParseLimits& limits = {});
