@@ -169,6 +169,15 @@ const std::vector<SettingImpl>& settings() {
                         "How long one DNS TXT lookup may take (rounded up to whole seconds)."));
     s.push_back(
         str("log_level", &Config::log_level, "info", "trace, debug, info, warn, error or off."));
+    s.push_back(str("pepper_file", &Config::pepper_file, "{data_dir}/pepper",
+                    "File holding the server pepper under which API keys and other compared "
+                    "secrets are hashed (HMAC-SHA-256). Created with 256 random bits on first use. "
+                    "All nodes sharing a store need the same file."));
+    s.push_back(integer("rate_limit_admin_per_s", &Config::rate_limit_admin_per_s, 1, 1'000'000,
+                        "Admin API requests per second per API key and per organization "
+                        "(token bucket refill rate)."));
+    s.push_back(integer("rate_limit_admin_burst", &Config::rate_limit_admin_burst, 1, 1'000'000,
+                        "Admin API burst per API key and per organization (bucket size)."));
     s.push_back(boolean("access_log", &Config::access_log,
                         "Write one JSON line per request (with its request id)."));
     s.push_back(integer("webhook_retry_base_ms", &Config::webhook_retry_base_ms, 1, 3'600'000,

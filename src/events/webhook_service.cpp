@@ -1,6 +1,5 @@
 #include "events/webhook_service.h"
 
-#include <regex>
 #include <unordered_map>
 
 #include "core/config.h"
@@ -112,7 +111,22 @@ Result<bool> WebhookService::check_url(const std::string& url) {
 
 Result<std::vector<std::string>> WebhookService::check_event_types(
     const std::vector<std::string>& types) {
-  static const std::regex name(R"(^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$)");
+  // Dotted lowercase names: segment ("." segment)+, each [a-z][a-z0-9_]*.
+  const auto is_type_name = [](const std::string& t) {
+    size_t segments = 0;
+    size_t i = 0;
+    while (i <= t.size()) {
+      const size_t dot = std::min(t.find('.', i), t.size());
+      if (dot == i || !(t[i] >= 'a' && t[i] <= 'z')) return false;
+      for (size_t k = i; k < dot; ++k) {
+        const char c = t[k];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+      }
+      ++segments;
+      i = dot + 1;
+    }
+    return segments >= 2;
+  };
   if (types.empty() || types.size() > kMaxTypes) {
     return fail(Error(ErrorCode::WebhookInvalidEventTypes,
                       "event_types must list 1 to 64 event types, or [\"*\"] for all"));
@@ -120,7 +134,7 @@ Result<std::vector<std::string>> WebhookService::check_event_types(
   std::vector<std::string> out;
   for (const auto& t : types) {
     if (t == "*") return std::vector<std::string>{};  // all
-    if (t.size() > 100 || !std::regex_match(t, name)) {
+    if (t.size() > 100 || !is_type_name(t)) {
       return fail(Error(ErrorCode::WebhookInvalidEventTypes,
                         "'" + t.substr(0, 100) + "' is not an event type name"));
     }

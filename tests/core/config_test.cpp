@@ -97,3 +97,22 @@ TEST(Config, EverySettingIsDocumented) {
 }
 }  // namespace
 }  // namespace gh
+
+namespace gh {
+namespace {
+// The other direction: every documented setting is one the code knows (two concurrent edits
+// once dropped settings from the code while their documentation stayed).
+TEST(Config, EveryDocumentedSettingExists) {
+  std::ifstream in(GATEHOUSE_SOURCE_DIR "/docs/configuration.md");
+  ASSERT_TRUE(in);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("| `", 0) != 0) continue;
+    const std::string name = line.substr(3, line.find('`', 3) - 3);
+    bool known = false;
+    for (const auto& s : config_settings()) known = known || s.name == name;
+    EXPECT_TRUE(known) << "docs/configuration.md documents '" << name << "' which the code lacks";
+  }
+}
+}  // namespace
+}  // namespace gh
