@@ -26,9 +26,8 @@ void BM_Authenticate(benchmark::State& state) {
   options.sqlite_synchronous = "normal";
   auto store = gh::store::open_store(options);
   (void)(*store)->migrate();
-  auto env = (*store)->transact<gh::store::Environment>([](gh::store::Repositories& r) {
-    return r.environments().create({.name = "bench"});
-  });
+  auto env = (*store)->transact<gh::store::Environment>(
+      [](gh::store::Repositories& r) { return r.environments().create({.name = "bench"}); });
   gh::tenancy::TenancyService service(**store, gh::tenancy::SecretHasher(std::string(64, 'p')));
   auto issued = service.create_api_key(*env, {"bench", "admin", "", 0}, {});
   const std::string header = "Bearer " + issued->token;

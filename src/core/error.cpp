@@ -10,8 +10,8 @@ const std::vector<ErrorInfo>& catalog() {
 #define GATEHOUSE_ERROR(name, code, status, title) {ErrorCode::name, code, status, title},
 #include "core/errors.def"
 #include "crypto/errors.def"
-#include "tenancy/errors.def"
 #include "events/errors.def"
+#include "tenancy/errors.def"
 #undef GATEHOUSE_ERROR
   };
   return entries;

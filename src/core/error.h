@@ -13,8 +13,8 @@ enum class ErrorCode {
 #define GATEHOUSE_ERROR(name, code, status, title) name,
 #include "core/errors.def"
 #include "crypto/errors.def"
-#include "tenancy/errors.def"
 #include "events/errors.def"
+#include "tenancy/errors.def"
 #undef GATEHOUSE_ERROR
 };
 
