@@ -46,7 +46,7 @@ run_backend() { # name (store settings come from GATEHOUSE_* variables)
 }
 
 echo "== admin API (wrk -t2 -c$CONNS -d$DURATION; rate limits raised for the run)"
-export GATEHOUSE_RATE_LIMIT_ADMIN_PER_S=10000000 GATEHOUSE_RATE_LIMIT_ADMIN_BURST=10000000
+export GATEHOUSE_RATE_LIMIT_ADMIN_PER_S=1000000 GATEHOUSE_RATE_LIMIT_ADMIN_BURST=1000000
 GATEHOUSE_SQLITE_SYNCHRONOUS=full run_backend sqlite-full
 GATEHOUSE_SQLITE_SYNCHRONOUS=normal run_backend sqlite-normal
 pg=$(scripts/pg-cluster start "$work/pg")

@@ -86,12 +86,16 @@ class Store {
 
  protected:
   virtual Result<bool> run(bool write, const std::function<Result<bool>(Repositories&)>& fn) = 0;
+
+ private:
+  template <class T>
+  Result<T> run_returning(bool write, const std::function<Result<T>(Repositories&)>& fn);
 };
 
 template <class T>
-Result<T> Store::transact(const std::function<Result<T>(Repositories&)>& fn) {
+Result<T> Store::run_returning(bool write, const std::function<Result<T>(Repositories&)>& fn) {
   std::optional<T> out;
-  auto r = run(true, [&](Repositories& repos) -> Result<bool> {
+  auto r = run(write, [&](Repositories& repos) -> Result<bool> {
     auto v = fn(repos);
     if (!v) return fail(v.error());
     out = std::move(*v);
@@ -102,16 +106,13 @@ Result<T> Store::transact(const std::function<Result<T>(Repositories&)>& fn) {
 }
 
 template <class T>
+Result<T> Store::transact(const std::function<Result<T>(Repositories&)>& fn) {
+  return run_returning<T>(true, fn);
+}
+
+template <class T>
 Result<T> Store::read(const std::function<Result<T>(Repositories&)>& fn) {
-  std::optional<T> out;
-  auto r = run(false, [&](Repositories& repos) -> Result<bool> {
-    auto v = fn(repos);
-    if (!v) return fail(v.error());
-    out = std::move(*v);
-    return true;
-  });
-  if (!r) return fail(r.error());
-  return std::move(*out);
+  return run_returning<T>(false, fn);
 }
 
 // Opens (and for SQLite creates) the store. Does not migrate.

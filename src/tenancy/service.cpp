@@ -47,11 +47,11 @@ TenancyService::TenancyService(store::Store& store, SecretHasher hasher, const C
   });
 }
 
-void TenancyService::record(store::Repositories& repos, const store::Environment& env,
-                            const std::string& organization_id, const Actor& actor,
-                            const std::string& action, const std::string& target_type,
-                            const std::string& target_id, const nlohmann::json& summary,
-                            const nlohmann::json& event_payload) {
+Result<bool> TenancyService::record(store::Repositories& repos, const store::Environment& env,
+                                    const std::string& organization_id, const Actor& actor,
+                                    const std::string& action, const std::string& target_type,
+                                    const std::string& target_id, const nlohmann::json& summary,
+                                    const nlohmann::json& event_payload) {
   store::AuditRecord rec;
   rec.environment_id = env.id;
   rec.organization_id = organization_id;
@@ -64,7 +64,7 @@ void TenancyService::record(store::Repositories& repos, const store::Environment
   rec.source_ip = actor.source_ip;
   rec.summary = summary;
   rec.occurred_at_ms = clock_.now_ms();
-  (void)repos.audit().append(rec);
+  if (auto appended = repos.audit().append(rec); !appended) return fail(appended.error());
   store::OutboxEvent ev;
   ev.environment_id = env.id;
   ev.organization_id = organization_id;
@@ -72,7 +72,8 @@ void TenancyService::record(store::Repositories& repos, const store::Environment
   ev.payload = event_payload;
   ev.payload["environment"] = env.name;
   ev.occurred_at_ms = rec.occurred_at_ms;
-  (void)repos.outbox().enqueue(ev);
+  if (auto queued = repos.outbox().enqueue(ev); !queued) return fail(queued.error());
+  return true;
 }
 
 namespace {
@@ -101,8 +102,12 @@ Result<store::Organization> TenancyService::create_organization(const store::Env
         auto created = repos.organizations().create(org);
         if (!created) return created;
         const auto j = organization_json(*created);
-        record(repos, env, created->id, actor, "organization.created", "organization", created->id,
-               {{"slug", created->slug}, {"name", created->name}}, {{"organization", j}});
+        if (auto recorded = record(
+                repos, env, created->id, actor, "organization.created", "organization", created->id,
+                {{"slug", created->slug}, {"name", created->name}}, {{"organization", j}});
+            !recorded) {
+          return fail(recorded.error());
+        }
         repos.changed("organization", created->id);
         return created;
       });
@@ -139,8 +144,12 @@ Result<store::Organization> TenancyService::update_organization(const store::Env
         const int64_t expected = expected_version < 0 ? current->version : expected_version;
         auto updated = repos.organizations().update(next, expected);
         if (!updated) return updated;
-        record(repos, env, org_id, actor, "organization.updated", "organization", org_id,
-               {{"changes", changes}}, {{"organization", organization_json(*updated)}});
+        if (auto recorded =
+                record(repos, env, org_id, actor, "organization.updated", "organization", org_id,
+                       {{"changes", changes}}, {{"organization", organization_json(*updated)}});
+            !recorded) {
+          return fail(recorded.error());
+        }
         repos.changed("organization", org_id);
         return updated;
       });
@@ -153,8 +162,12 @@ Result<store::Organization> TenancyService::delete_organization(const store::Env
       [&](store::Repositories& repos) -> Result<store::Organization> {
         auto deleted = repos.organizations().soft_delete(env.id, org_id, clock_.now_ms());
         if (!deleted) return deleted;
-        record(repos, env, org_id, actor, "organization.deleted", "organization", org_id,
-               {{"slug", deleted->slug}}, {{"organization", organization_json(*deleted)}});
+        if (auto recorded =
+                record(repos, env, org_id, actor, "organization.deleted", "organization", org_id,
+                       {{"slug", deleted->slug}}, {{"organization", organization_json(*deleted)}});
+            !recorded) {
+          return fail(recorded.error());
+        }
         repos.changed("organization", org_id);
         return deleted;
       });
@@ -167,8 +180,12 @@ Result<store::Organization> TenancyService::restore_organization(const store::En
       [&](store::Repositories& repos) -> Result<store::Organization> {
         auto restored = repos.organizations().restore(env.id, org_id, clock_.now_ms());
         if (!restored) return restored;
-        record(repos, env, org_id, actor, "organization.restored", "organization", org_id,
-               {{"slug", restored->slug}}, {{"organization", organization_json(*restored)}});
+        if (auto recorded = record(repos, env, org_id, actor, "organization.restored",
+                                   "organization", org_id, {{"slug", restored->slug}},
+                                   {{"organization", organization_json(*restored)}});
+            !recorded) {
+          return fail(recorded.error());
+        }
         repos.changed("organization", org_id);
         return restored;
       });
@@ -211,9 +228,12 @@ Result<TenancyService::IssuedKey> TenancyService::create_api_key(const store::En
     key.created_by = actor.type + ":" + actor.id;
     auto created = repos.api_keys().create(key);
     if (!created) return fail(created.error());
-    record(repos, env, in.organization_id, actor, "api_key.created", "api_key", created->id,
-           {{"name", created->name}, {"role", created->role}},
-           {{"api_key", api_key_json(*created)}});
+    if (auto recorded = record(repos, env, in.organization_id, actor, "api_key.created", "api_key",
+                               created->id, {{"name", created->name}, {"role", created->role}},
+                               {{"api_key", api_key_json(*created)}});
+        !recorded) {
+      return fail(recorded.error());
+    }
     return IssuedKey{*created, secret.token};
   });
 }
@@ -225,8 +245,12 @@ Result<store::ApiKey> TenancyService::revoke_api_key(const store::Environment& e
   return store_.transact<store::ApiKey>([&](store::Repositories& repos) -> Result<store::ApiKey> {
     auto revoked = repos.api_keys().revoke(env.id, organization_id, key_id, clock_.now_ms());
     if (!revoked) return revoked;
-    record(repos, env, revoked->organization_id, actor, "api_key.revoked", "api_key", key_id,
-           {{"name", revoked->name}}, {{"api_key", api_key_json(*revoked)}});
+    if (auto recorded =
+            record(repos, env, revoked->organization_id, actor, "api_key.revoked", "api_key",
+                   key_id, {{"name", revoked->name}}, {{"api_key", api_key_json(*revoked)}});
+        !recorded) {
+      return fail(recorded.error());
+    }
     repos.changed("api_key", revoked->lookup);
     return revoked;
   });
@@ -294,10 +318,14 @@ Result<store::PolicyDocument> TenancyService::put_policy(const store::Environmen
         store::PolicyDocument doc{env.id, organization_id, document, 0, 0};
         auto saved = repos.policies().put(doc, expected);
         if (!saved) return saved;
-        record(repos, env, organization_id, actor, "policy.updated", "policy",
-               organization_id.empty() ? env.id : organization_id,
-               {{"changes", policy_diff(before, document)}, {"version", saved->version}},
-               {{"policy", document}, {"version", saved->version}});
+        if (auto recorded =
+                record(repos, env, organization_id, actor, "policy.updated", "policy",
+                       organization_id.empty() ? env.id : organization_id,
+                       {{"changes", policy_diff(before, document)}, {"version", saved->version}},
+                       {{"policy", document}, {"version", saved->version}});
+            !recorded) {
+          return fail(recorded.error());
+        }
         repos.changed("policy", env.id + "/" + organization_id);
         return saved;
       });

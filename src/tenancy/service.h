@@ -91,11 +91,13 @@ class TenancyService {
   const SecretHasher& hasher() const { return hasher_; }
 
  private:
-  // Appends the audit record and the outbox event for one mutation.
-  void record(store::Repositories& repos, const store::Environment& env,
-              const std::string& organization_id, const Actor& actor, const std::string& action,
-              const std::string& target_type, const std::string& target_id,
-              const nlohmann::json& summary, const nlohmann::json& event_payload);
+  // Appends the audit record and the outbox event for one mutation; an error fails (and so
+  // rolls back) the mutation: no change without its audit record and event.
+  Result<bool> record(store::Repositories& repos, const store::Environment& env,
+                      const std::string& organization_id, const Actor& actor,
+                      const std::string& action, const std::string& target_type,
+                      const std::string& target_id, const nlohmann::json& summary,
+                      const nlohmann::json& event_payload);
 
   store::Store& store_;
   SecretHasher hasher_;
