@@ -22,11 +22,13 @@
 #include <limits>
 #include <list>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "core/random.h"
 
 namespace gh::http {
 
@@ -129,16 +131,111 @@ struct Server::Impl {
 
 namespace {
 
-bhttp::response<bhttp::string_body> to_beast(Response&& res, unsigned version,
-                                             const std::string& request_id, bool keep_alive) {
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
-  for (auto& [k, v] : res.headers) out.set(k, v);
-  out.set("X-Request-Id", request_id);
-  out.body() = std::move(res.body);
-  out.keep_alive(keep_alive);
-  out.prepare_payload();
+// A header value never carries a line break (response splitting): CR and LF become spaces.
+void append_field_value(std::string& out, std::string_view v) {
+  for (char c : v) out += (c == '\r' || c == '\n') ? ' ' : c;
+}
+
+// The whole response in one buffer, written with one send: cheaper than Beast's serializer,
+// which walks a buffer sequence per field. Content-Length is computed here (for HEAD, from
+// the body the GET would have had); handlers never set framing headers themselves.
+std::string serialize(Response&& res, unsigned version, const std::string& request_id,
+                      bool keep_alive, bool head) {
+  std::string out;
+  out.reserve(160 + res.body.size() + res.headers.size() * 48);
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(res.status);
+  out += ' ';
+  const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(res.status));
+  out.append(reason.data(), reason.size());
+  out += "\r\n";
+  for (const auto& [k, v] : res.headers) {
+    if (beast::iequals(k, "Content-Length") || beast::iequals(k, "Transfer-Encoding") ||
+        beast::iequals(k, "Connection")) {
+      continue;
+    }
+    out += k;
+    out += ": ";
+    append_field_value(out, v);
+    out += "\r\n";
+  }
+  out += "X-Request-Id: ";
+  out += request_id;
+  out += "\r\n";
+  const bool bodiless =
+      (res.status >= 100 && res.status < 200) || res.status == 204 || res.status == 304;
+  if (!bodiless) {
+    out += "Content-Length: ";
+    out += std::to_string(res.body.size());
+    out += "\r\n";
+  }
+  if (version == 10 && keep_alive) out += "Connection: keep-alive\r\n";
+  if (version != 10 && !keep_alive) out += "Connection: close\r\n";
+  out += "\r\n";
+  if (!bodiless && !head) out += res.body;
   return out;
 }
+
+// Request ids need to be unique, not secret: a per-thread generator seeded from the CSPRNG
+// keeps the hot path off OpenSSL's RAND lock.
+std::string fast_request_id() {
+  thread_local std::mt19937_64 gen = [] {
+    std::array<uint8_t, 8> seed{};
+    SecureRandom::instance().fill(seed);
+    uint64_t v = 0;
+    for (uint8_t b : seed) v = (v << 8) | b;
+    return std::mt19937_64(v);
+  }();
+  static constexpr char kHex[] = "0123456789abcdef";
+  const uint64_t v = gen();
+  std::string id(16, '0');
+  for (int i = 0; i < 16; ++i) id[static_cast<size_t>(i)] = kHex[(v >> (60 - 4 * i)) & 0xf];
+  return id;
+}
+
+// One timer per connection, re-armed lazily: setting a deadline only stores a time, and the
+// timer, when it fires early, waits again for the current deadline. A request costs no timer
+// syscalls; a deadline that passes cancels the socket's pending operations.
+struct Watchdog : std::enable_shared_from_this<Watchdog> {
+  using clock = std::chrono::steady_clock;
+  explicit Watchdog(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  asio::steady_timer timer;
+  clock::time_point deadline = clock::time_point::max();
+  std::function<void()> on_expire;
+  uint64_t generation = 0;
+  bool waiting = false;
+  bool fired = false;
+  bool stopped = false;
+
+  void set(std::chrono::milliseconds d) {
+    deadline = clock::now() + d;
+    fired = false;
+    if (!waiting || deadline < timer.expiry()) start();
+  }
+  void clear() { deadline = clock::time_point::max(); }
+  void stop() {
+    stopped = true;
+    on_expire = nullptr;
+    timer.cancel();
+  }
+  void start() {
+    waiting = true;
+    const uint64_t gen = ++generation;
+    timer.expires_at(deadline);
+    timer.async_wait([self = shared_from_this(), gen](beast::error_code) {
+      if (self->stopped || gen != self->generation) return;
+      self->waiting = false;
+      if (self->deadline == clock::time_point::max()) return;
+      if (clock::now() >= self->deadline) {
+        self->fired = true;
+        self->deadline = clock::time_point::max();
+        if (self->on_expire) self->on_expire();
+      } else {
+        self->start();
+      }
+    });
+  }
+};
 
 Response error_response(ErrorCode code, const std::string& request_id, std::string message = {}) {
   Request r;
@@ -186,11 +283,12 @@ awaitable<void> Server::Impl::reject(tcp::socket socket) {
   metrics->rejected_connections.fetch_add(1);
   beast::tcp_stream stream(std::move(socket));
   stream.expires_after(std::chrono::seconds(2));
-  auto res = to_beast(error_response(ErrorCode::ServerOverloaded, new_request_id()), 11,
-                      new_request_id(), false);
-  res.set("Retry-After", "1");
+  const std::string request_id = fast_request_id();
+  Response res = error_response(ErrorCode::ServerOverloaded, request_id);
+  res.set_header("Retry-After", "1");
+  const std::string out = serialize(std::move(res), 11, request_id, false, false);
   beast::error_code ec;
-  co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+  co_await asio::async_write(stream, asio::buffer(out), asio::redirect_error(use_awaitable, ec));
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
@@ -252,23 +350,22 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
     co_await stream.async_handshake(asio::ssl::stream_base::server,
                                     asio::redirect_error(use_awaitable, ec));
     if (ec) co_return;
+    beast::get_lowest_layer(stream).expires_never();
   }
 
-  // Read deadlines use our own timer, which cancels the read but keeps the socket open, so a
-  // slow client still gets its 408 (a tcp_stream timeout would close the socket first).
-  asio::steady_timer deadline(co_await asio::this_coro::executor);
-  bool timed_out = false;
-  auto arm = [&](std::chrono::milliseconds d) {
-    timed_out = false;
-    beast::get_lowest_layer(stream).expires_never();
-    deadline.expires_after(d);
-    deadline.async_wait([&timed_out, &stream](beast::error_code e) {
-      if (e) return;
-      timed_out = true;
-      beast::error_code ignored;
-      lowest_socket(stream).cancel(ignored);
-    });
+  // Deadlines use our own watchdog, which cancels the pending operation but keeps the socket
+  // open, so a slow client still gets its 408 (a tcp_stream timeout would close it first).
+  auto watchdog = std::make_shared<Watchdog>(co_await asio::this_coro::executor);
+  watchdog->on_expire = [&stream] {
+    beast::error_code ignored;
+    lowest_socket(stream).cancel(ignored);
   };
+  struct StopWatchdog {
+    std::shared_ptr<Watchdog> w;
+    ~StopWatchdog() { w->stop(); }
+  } stop_watchdog{watchdog};
+  auto arm = [&](std::chrono::milliseconds d) { watchdog->set(d); };
+  auto disarm = [&] { watchdog->clear(); };
   beast::flat_buffer buffer;
   bool first = true;
   bool linger = false;  // set when we answer an error before reading the whole request
@@ -282,19 +379,22 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
     handle->idle = true;
     co_await bhttp::async_read_header(stream, buffer, parser,
                                       asio::redirect_error(use_awaitable, ec));
-    deadline.cancel();
+    disarm();
     handle->idle = false;
-    if (ec == asio::error::operation_aborted && timed_out) ec = beast::error::timeout;
+    if (ec == asio::error::operation_aborted && watchdog->fired) ec = beast::error::timeout;
     first = false;
     const auto started = std::chrono::steady_clock::now();
-    const std::string request_id = new_request_id();
+    const std::string request_id = fast_request_id();
 
-    auto send = [&](Response res, unsigned version, bool keep_alive) -> awaitable<bool> {
+    auto send = [&](Response res, unsigned version, bool keep_alive,
+                    bool head = false) -> awaitable<bool> {
       keep_alive = keep_alive && !res.close && !is_draining;
-      auto out = to_beast(std::move(res), version, request_id, keep_alive);
-      beast::get_lowest_layer(stream).expires_after(options.read_timeout);
+      const std::string out = serialize(std::move(res), version, request_id, keep_alive, head);
+      arm(options.read_timeout);
       beast::error_code wec;
-      co_await bhttp::async_write(stream, out, asio::redirect_error(use_awaitable, wec));
+      co_await asio::async_write(stream, asio::buffer(out),
+                                 asio::redirect_error(use_awaitable, wec));
+      disarm();
       co_return !wec && keep_alive;
     };
 
@@ -362,8 +462,8 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
       }
       arm(options.read_timeout);
       co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
-      deadline.cancel();
-      if (ec == asio::error::operation_aborted && timed_out) ec = beast::error::timeout;
+      disarm();
+      if (ec == asio::error::operation_aborted && watchdog->fired) ec = beast::error::timeout;
       if (ec) {
         linger = true;
         if (ec == bhttp::error::body_limit) {
@@ -425,8 +525,7 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
     }
     metrics->in_flight.fetch_sub(1);
     const int status = res.status;
-    if (req.method == "HEAD") res.body.clear();
-    const bool again = co_await send(std::move(res), version, keep_alive);
+    const bool again = co_await send(std::move(res), version, keep_alive, req.method == "HEAD");
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics->observe(slot, req.method, status, seconds);
