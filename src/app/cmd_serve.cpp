@@ -56,7 +56,9 @@ int serve(const ConfigFlags& flags) {
   auto store = open_store_or_exit(config, config.migrate_on_start);
   auto pepper = tenancy::load_or_create_pepper(config);
   if (!pepper) exit_with(pepper.error(), 2);
-  App app(config, *store, std::move(*pepper));
+  auto sealing = tenancy::Sealing::open(config, *store);
+  if (!sealing) exit_with(sealing.error(), 2);
+  App app(config, *store, std::move(*pepper), std::move(*sealing));
 
   auto main_server =
       std::make_unique<http::Server>(server_options(config, *proxies), app.router(), app.metrics());

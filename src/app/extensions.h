@@ -16,6 +16,8 @@ namespace gh::tenancy {
 class AdminApi;
 class EnvironmentCache;
 class TenancyService;
+class Sealing;
+class KeyService;
 }  // namespace gh::tenancy
 
 namespace gh::app {
@@ -27,6 +29,8 @@ struct ServerContext {
   tenancy::EnvironmentCache& environments;
   tenancy::TenancyService& tenancy;
   tenancy::AdminApi& admin_api;  // admin_api.add(router, ...) applies the API-key guard
+  tenancy::Sealing& sealing;     // seal/open tenant data; check an organization's KEK
+  std::shared_ptr<tenancy::KeyService> keys;  // signing keys and JWKS per issuer
 };
 
 // Routes: called once while the router is built (before the catch-all GET /{env}).

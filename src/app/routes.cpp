@@ -32,7 +32,8 @@ void App::stop_workers() {
   workers_.clear();  // joins
 }
 
-App::App(const Config& config, store::Store& store, std::string pepper)
+App::App(const Config& config, store::Store& store, std::string pepper,
+         std::unique_ptr<tenancy::Sealing> sealing)
     : config_(config),
       store_(store),
       environments_(store, std::chrono::milliseconds(config.cache_ttl_ms)),
@@ -40,10 +41,12 @@ App::App(const Config& config, store::Store& store, std::string pepper)
       admin_limiter_(static_cast<double>(config.rate_limit_admin_per_s),
                      static_cast<double>(config.rate_limit_admin_burst)),
       admin_api_(tenancy_, environments_, store, admin_limiter_),
+      sealing_(std::move(sealing)),
+      keys_(std::make_shared<tenancy::KeyService>(store, *sealing_, tenancy_, config.public_url)),
       metrics_(std::make_shared<http::Metrics>()),
       router_(std::make_shared<http::Router>()),
       metrics_router_(std::make_shared<http::Router>()),
-      context_{config, store, environments_, tenancy_, admin_api_} {
+      context_{config, store, environments_, tenancy_, admin_api_, *sealing_, keys_} {
   const bool separate_metrics = !config.metrics_listen.empty();
   add_system_routes(*router_, !separate_metrics);
   admin_api_.add_routes(*router_);

@@ -13,13 +13,16 @@
 #include "tenancy/admin_routes.h"
 #include "tenancy/environment_cache.h"
 #include "tenancy/rate_limiter.h"
+#include "tenancy/sealing.h"
 #include "tenancy/service.h"
+#include "tenancy/signing_keys.h"
 
 namespace gh::app {
 
 class App {
  public:
-  App(const Config& config, store::Store& store, std::string pepper);
+  App(const Config& config, store::Store& store, std::string pepper,
+      std::unique_ptr<tenancy::Sealing> sealing);
   std::shared_ptr<const http::Router> router() const { return router_; }
   std::shared_ptr<const http::Router> metrics_router() const { return metrics_router_; }
   std::shared_ptr<http::Metrics> metrics() const { return metrics_; }
@@ -38,6 +41,8 @@ class App {
   tenancy::TenancyService tenancy_;
   tenancy::RateLimiter admin_limiter_;
   tenancy::AdminApi admin_api_;
+  std::unique_ptr<tenancy::Sealing> sealing_;
+  std::shared_ptr<tenancy::KeyService> keys_;
   std::shared_ptr<http::Metrics> metrics_;
   std::shared_ptr<http::Router> router_;
   std::shared_ptr<http::Router> metrics_router_;

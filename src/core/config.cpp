@@ -173,6 +173,15 @@ const std::vector<SettingImpl>& settings() {
                     "File holding the server pepper under which API keys and other compared "
                     "secrets are hashed (HMAC-SHA-256). Created with 256 random bits on first use. "
                     "All nodes sharing a store need the same file."));
+    s.push_back(str("master_key_file", &Config::master_key_file, "{data_dir}/master.key",
+                    "File holding the local key-encryption key (256 bits) that wraps every data "
+                    "key. Created 0600 on first use; GATEHOUSE_MASTER_KEY (hex or base64) "
+                    "overrides it. All nodes sharing a store need the same key."));
+    s.push_back(str("kek_pkcs11_modules", &Config::kek_pkcs11_modules, "",
+                    "Comma-separated PKCS#11 module paths that customer-managed keys may use "
+                    "(an allow-list: the API never loads any other module)."));
+    s.push_back(integer("key_rotation_check_s", &Config::key_rotation_check_s, 1, 86'400,
+                        "Seconds between checks for due signing-key rotations."));
     s.push_back(integer("rate_limit_admin_per_s", &Config::rate_limit_admin_per_s, 1, 1'000'000,
                         "Admin API requests per second per API key and per organization "
                         "(token bucket refill rate)."));

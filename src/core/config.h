@@ -48,6 +48,9 @@ struct Config {
   int64_t domain_check_timeout_ms = 3'000;
   std::string log_level = "info";
   bool access_log = true;
+  std::string master_key_file;     // default: {data_dir}/master.key
+  std::string kek_pkcs11_modules;  // comma-separated allow-list of PKCS#11 module paths
+  int64_t key_rotation_check_s = 60;
 
   // Derived after loading.
   std::string listen_host;

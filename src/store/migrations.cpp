@@ -159,6 +159,42 @@ const std::vector<Migration>& migrations() {
              PRIMARY KEY (environment_id, name)))",
     };
     m.push_back({4, "domains", v4, v4});
+
+    // Keys (issue 4): signing keys per issuer, data keys wrapped by a KEK, key settings. The
+    // environment's own rows carry organization_id '' so that organization id leads every key.
+    const std::vector<std::string> v5 = {
+        R"(CREATE TABLE signing_keys (
+             organization_id TEXT NOT NULL,
+             environment_id TEXT NOT NULL,
+             kid TEXT NOT NULL,
+             alg TEXT NOT NULL,
+             use_ TEXT NOT NULL,
+             state TEXT NOT NULL,
+             public_jwk TEXT NOT NULL,
+             private_sealed TEXT NOT NULL,
+             state_since BIGINT NOT NULL,
+             created_at BIGINT NOT NULL,
+             PRIMARY KEY (organization_id, environment_id, kid)))",
+        R"(CREATE TABLE data_keys (
+             id TEXT PRIMARY KEY,
+             organization_id TEXT NOT NULL,
+             environment_id TEXT NOT NULL,
+             kek_id TEXT NOT NULL,
+             wrapped TEXT NOT NULL,
+             active BIGINT NOT NULL,
+             created_at BIGINT NOT NULL))",
+        "CREATE INDEX data_keys_org ON data_keys (organization_id, environment_id, active)",
+        "CREATE INDEX data_keys_kek ON data_keys (kek_id)",
+        R"(CREATE TABLE key_settings (
+             organization_id TEXT NOT NULL,
+             environment_id TEXT NOT NULL,
+             settings TEXT NOT NULL,
+             version BIGINT NOT NULL,
+             updated_at BIGINT NOT NULL,
+             PRIMARY KEY (organization_id, environment_id)))",
+        "CREATE INDEX key_settings_env ON key_settings (environment_id)",
+    };
+    m.push_back({5, "keys", v5, v5});
     return m;
   }();
   return all;

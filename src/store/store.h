@@ -18,6 +18,7 @@
 #include "store/change_bus.h"
 #include "store/domains.h"
 #include "store/environments.h"
+#include "store/keys.h"
 #include "store/organizations.h"
 #include "store/outbox.h"
 #include "store/policies.h"
@@ -59,6 +60,7 @@ class Repositories {
   virtual OutboxRepository& outbox() = 0;
   virtual WebhookRepository& webhooks() = 0;
   virtual DomainRepository& domains() = 0;
+  virtual KeyRepository& keys() = 0;
   // Announce a change; delivered to this process's ChangeBus after commit and, on PostgreSQL,
   // to every node through NOTIFY (transactional: nothing is sent on rollback).
   virtual void changed(const std::string& topic, const std::string& key) = 0;

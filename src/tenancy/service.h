@@ -90,7 +90,6 @@ class TenancyService {
 
   const SecretHasher& hasher() const { return hasher_; }
 
- private:
   // Appends the audit record and the outbox event for one mutation; an error fails (and so
   // rolls back) the mutation: no change without its audit record and event.
   Result<bool> record(store::Repositories& repos, const store::Environment& env,
@@ -99,6 +98,7 @@ class TenancyService {
                       const std::string& target_id, const nlohmann::json& summary,
                       const nlohmann::json& event_payload);
 
+ private:
   store::Store& store_;
   SecretHasher hasher_;
   const Clock& clock_;

@@ -2,7 +2,6 @@
 // a few statements differ.
 #include "store/sql/sql_store.h"
 
-#include <libpq-fe.h>
 #include <soci/connection-pool.h>
 #include <soci/soci.h>
 
@@ -15,6 +14,8 @@
 #include "store/migrations.h"
 #include "store/sql/domain_repo.h"
 #include "store/sql/environment_repo.h"
+#include "store/sql/key_repo.h"
+#include "store/sql/libpq.h"
 #include "store/sql/outbox_repo.h"
 #include "store/sql/pg_listener.h"
 #include "store/sql/tenancy_repos.h"
@@ -31,11 +32,13 @@ Result<std::pair<Backend, std::string>> parse_store_url(const std::string& url) 
   }
   if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) {
     // SOCI mangles URIs; hand it libpq's keyword=value form, parsed by libpq itself.
+    auto pq = load_libpq();
+    if (!pq) return fail(pq.error());
     char* err = nullptr;
-    PQconninfoOption* opts = PQconninfoParse(url.c_str(), &err);
+    PQconninfoOption* opts = (*pq)->PQconninfoParse(url.c_str(), &err);
     if (!opts) {
       std::string msg = err ? err : "unparseable";
-      if (err) PQfreemem(err);
+      if (err) (*pq)->PQfreemem(err);
       return fail(ErrorCode::ConfigInvalid, "store: not a valid PostgreSQL URL: " + msg);
     }
     std::string conninfo;
@@ -48,7 +51,7 @@ Result<std::pair<Backend, std::string>> parse_store_url(const std::string& url) 
       }
       conninfo += std::string(conninfo.empty() ? "" : " ") + o->keyword + "='" + value + "'";
     }
-    PQconninfoFree(opts);
+    (*pq)->PQconninfoFree(opts);
     return std::pair{Backend::postgres, conninfo};
   }
   return fail(ErrorCode::ConfigInvalid,
@@ -85,7 +88,8 @@ class SqlRepositories final : public Repositories {
         policies_(ctx),
         outbox_(ctx),
         webhooks_(ctx),
-        domains_(ctx) {}
+        domains_(ctx),
+        keys_(ctx) {}
   EnvironmentRepository& environments() override { return environments_; }
   OrganizationRepository& organizations() override { return organizations_; }
   ApiKeyRepository& api_keys() override { return api_keys_; }
@@ -94,6 +98,7 @@ class SqlRepositories final : public Repositories {
   OutboxRepository& outbox() override { return outbox_; }
   WebhookRepository& webhooks() override { return webhooks_; }
   DomainRepository& domains() override { return domains_; }
+  KeyRepository& keys() override { return keys_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
@@ -115,6 +120,7 @@ class SqlRepositories final : public Repositories {
   SqlOutboxRepository outbox_;
   SqlWebhookRepository webhooks_;
   SqlDomainRepository domains_;
+  SqlKeyRepository keys_;
   std::vector<Change> pending_;
 };
 
@@ -148,7 +154,9 @@ class SqlStore final : public Store {
       return fail(ErrorCode::StoreUnavailable, "cannot open the store", redact(e.what()));
     }
     if (backend_ == Backend::postgres) {
-      listener_ = std::make_unique<PgListener>(connect_, bus_);
+      auto pq = load_libpq();
+      if (!pq) return fail(pq.error());
+      listener_ = std::make_unique<PgListener>(**pq, connect_, bus_);
       listener_->start();
     }
     return true;
