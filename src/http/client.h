@@ -2,6 +2,8 @@
 // JWKS fetches, SSF pushes later). One HttpClient is one curl handle: reuse it on one thread
 // to keep connections alive; use one per thread. No redirects unless asked, a total timeout
 // per request, and a bounded response body (larger answers are an error, not a truncation).
+// Constructing one is free: libcurl is loaded (http/libcurl.h) and the handle made on the
+// first send(), so a server that never sends anything never maps libcurl.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,8 @@
 #include <vector>
 
 namespace gh::http {
+
+struct LibCurl;
 
 struct ClientOptions {
   int64_t timeout_ms = 10'000;
@@ -45,7 +49,8 @@ class HttpClient {
 
  private:
   ClientOptions options_;
-  void* curl_ = nullptr;  // CURL*
+  const LibCurl* lib_ = nullptr;  // set with curl_ on the first send()
+  void* curl_ = nullptr;          // CURL*
 };
 
 }  // namespace gh::http

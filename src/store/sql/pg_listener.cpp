@@ -1,6 +1,5 @@
 #include "store/sql/pg_listener.h"
 
-#include <libpq-fe.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -32,16 +31,16 @@ void PgListener::loop() {
   while (!stop_) {
     const char* keys[] = {"dbname", "application_name", nullptr};
     const char* values[] = {conninfo_.c_str(), "gatehouse-listener", nullptr};
-    PGconn* conn = PQconnectdbParams(keys, values, 1);
-    bool ok = PQstatus(conn) == CONNECTION_OK;
+    PGconn* conn = pq_.PQconnectdbParams(keys, values, 1);
+    bool ok = pq_.PQstatus(conn) == CONNECTION_OK;
     if (ok) {
-      PGresult* res = PQexec(conn, "LISTEN gatehouse_changes");
-      ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-      PQclear(res);
+      PGresult* res = pq_.PQexec(conn, "LISTEN gatehouse_changes");
+      ok = pq_.PQresultStatus(res) == PGRES_COMMAND_OK;
+      pq_.PQclear(res);
     }
     if (!ok) {
       log::warn("change listener cannot connect; retrying", {{"backoff_ms", backoff_ms}});
-      PQfinish(conn);
+      pq_.PQfinish(conn);
       bus_.publish_flush_all();
       pollfd p{wake_fd_[0], POLLIN, 0};
       poll(&p, 1, backoff_ms);
@@ -53,18 +52,18 @@ void PgListener::loop() {
     // Anything may have changed while we were not listening.
     bus_.publish_flush_all();
     while (!stop_) {
-      pollfd fds[2] = {{PQsocket(conn), POLLIN, 0}, {wake_fd_[0], POLLIN, 0}};
+      pollfd fds[2] = {{pq_.PQsocket(conn), POLLIN, 0}, {wake_fd_[0], POLLIN, 0}};
       const int n = poll(fds, 2, 1000);
       if (n < 0 && errno != EINTR) break;
       if (stop_) break;
-      if (PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK) break;
-      while (PGnotify* note = PQnotifies(conn)) {
+      if (pq_.PQconsumeInput(conn) == 0 || pq_.PQstatus(conn) != CONNECTION_OK) break;
+      while (PGnotify* note = pq_.PQnotifies(conn)) {
         bus_.publish(ChangeBus::decode(note->extra ? note->extra : ""));
-        PQfreemem(note);
+        pq_.PQfreemem(note);
       }
     }
     connected_ = false;
-    PQfinish(conn);
+    pq_.PQfinish(conn);
     if (!stop_) {
       log::warn("change listener connection lost; flushing caches and reconnecting");
       bus_.publish_flush_all();

@@ -8,18 +8,21 @@
 #include <thread>
 
 #include "store/change_bus.h"
+#include "store/sql/libpq.h"
 
 namespace gh::store {
 
 class PgListener {
  public:
-  PgListener(std::string conninfo, ChangeBus& bus) : conninfo_(std::move(conninfo)), bus_(bus) {}
+  PgListener(const LibPq& pq, std::string conninfo, ChangeBus& bus)
+      : pq_(pq), conninfo_(std::move(conninfo)), bus_(bus) {}
   ~PgListener();
   void start();
   bool connected() const { return connected_.load(); }
 
  private:
   void loop();
+  const LibPq& pq_;
   std::string conninfo_;
   ChangeBus& bus_;
   std::atomic<bool> stop_{false};
