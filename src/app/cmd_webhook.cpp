@@ -11,7 +11,8 @@
 namespace gh::app {
 namespace {
 
-const std::vector<std::string> kFlags = {"data_dir", "store", "log_level"};
+const std::vector<std::string> kFlags = {"data_dir", "store", "master_key_file",
+                                         "kek_pkcs11_modules", "log_level"};
 
 struct WebhookArgs {
   ConfigFlags flags;
@@ -43,8 +44,10 @@ void with_service(const WebhookArgs& a,
   auto store = open_store_or_exit(config, true);
   auto env = or_exit(store->read<store::Environment>(
       [&](store::Repositories& r) { return r.environments().get(a.env); }));
-  events::WebhookService service(*store, {config.webhook_retry_base_ms, config.webhook_retry_max_ms,
-                                          config.webhook_max_attempts});
+  auto sealing = or_exit(tenancy::Sealing::open(config, *store));
+  events::WebhookService service(
+      *store, *sealing,
+      {config.webhook_retry_base_ms, config.webhook_retry_max_ms, config.webhook_max_attempts});
   fn(service, events::WebhookScope{env, a.org});
 }
 

@@ -28,7 +28,8 @@ void nap(std::stop_token stop, int ms) {
 }  // namespace
 
 GATEHOUSE_REGISTER_ROUTES(events, [](ServerContext& ctx, http::Router& router) {
-  auto service = std::make_shared<events::WebhookService>(ctx.store, retry_policy(ctx.config));
+  auto service =
+      std::make_shared<events::WebhookService>(ctx.store, ctx.sealing, retry_policy(ctx.config));
   events::add_event_routes(ctx.admin_api, router, ctx.store, service);
 });
 
@@ -36,7 +37,8 @@ GATEHOUSE_REGISTER_WORKERS(events, [](ServerContext& ctx) {
   std::vector<BackgroundWorker> workers;
   const int threads = static_cast<int>(ctx.config.webhook_delivery_threads);
   if (threads == 0) return workers;
-  auto service = std::make_shared<events::WebhookService>(ctx.store, retry_policy(ctx.config));
+  auto service =
+      std::make_shared<events::WebhookService>(ctx.store, ctx.sealing, retry_policy(ctx.config));
   // Several nodes may fan out and deliver at once: the consumer position is locked per
   // environment and deliveries are leased to this node.
   const std::string node = [] {

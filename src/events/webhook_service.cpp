@@ -3,6 +3,8 @@
 #include <unordered_map>
 
 #include "core/config.h"
+#include "core/encoding.h"
+#include "core/ids.h"
 #include "core/log.h"
 #include "events/signature.h"
 
@@ -24,10 +26,27 @@ bool matches(const store::WebhookEndpoint& e, const store::OutboxEvent& ev) {
   return false;
 }
 
-std::vector<std::string> signing_secrets(const store::WebhookEndpoint& e, int64_t now_ms) {
+constexpr std::string_view kSealedPrefix = "sealed:";
+
+crypto::SealContext secret_context(const store::WebhookEndpoint& e, const std::string& column) {
+  return {e.environment_id, e.organization_id, "webhook_endpoints", e.id, column};
+}
+
+// The secrets that sign now, opened. A secret that does not open (the organization's
+// customer-managed key is disabled) fails the attempt: it is retried, never sent unsigned.
+Result<std::vector<std::string>> signing_secrets(tenancy::Sealing& sealing,
+                                                 const store::WebhookEndpoint& e, int64_t now_ms) {
   std::vector<std::string> out;
   for (const auto& s : e.secrets) {
-    if (s.expires_at_ms == 0 || s.expires_at_ms > now_ms) out.push_back(s.secret);
+    if (s.expires_at_ms != 0 && s.expires_at_ms <= now_ms) continue;
+    if (!s.secret.starts_with(kSealedPrefix)) {
+      out.push_back(s.secret);  // written before secrets were sealed
+      continue;
+    }
+    auto sealed = base64_decode(std::string_view(s.secret).substr(kSealedPrefix.size()));
+    auto secret = sealing.open(secret_context(e, "secret:" + s.id), sealed ? *sealed : "");
+    if (!secret) return fail(secret.error());
+    out.push_back(std::move(*secret));
   }
   return out;
 }
@@ -83,9 +102,17 @@ nlohmann::json delivery_json(const store::WebhookDelivery& d) {
           {"updated_at", format_rfc3339(d.updated_at_ms)}};
 }
 
-WebhookService::WebhookService(store::Store& store, RetryPolicy retry, const Clock& clock,
-                               Random& random)
-    : store_(store), retry_(retry), clock_(clock), random_(random) {}
+WebhookService::WebhookService(store::Store& store, tenancy::Sealing& sealing, RetryPolicy retry,
+                               const Clock& clock, Random& random)
+    : store_(store), sealing_(sealing), retry_(retry), clock_(clock), random_(random) {}
+
+Result<store::WebhookSecret> WebhookService::seal_secret(const store::WebhookEndpoint& e,
+                                                         store::WebhookSecret secret) {
+  auto sealed = sealing_.seal(secret_context(e, "secret:" + secret.id), secret.secret);
+  if (!sealed) return fail(sealed.error());
+  secret.secret = std::string(kSealedPrefix) + base64_encode(*sealed);
+  return secret;
+}
 
 Result<bool> WebhookService::check_url(const std::string& url) {
   const auto bad = [&](const std::string& why) {
@@ -180,7 +207,11 @@ Result<IssuedEndpoint> WebhookService::create(const WebhookScope& scope, const E
     e.event_types = *types;
   }
   e.enabled = in.enabled.value_or(true);
-  e.secrets.push_back(new_secret(clock_.now_ms()));
+  e.id = new_uuid_v7(clock_);
+  const store::WebhookSecret issued = new_secret(clock_.now_ms());
+  auto sealed = seal_secret(e, issued);
+  if (!sealed) return fail(sealed.error());
+  e.secrets.push_back(*sealed);
   return store_.transact<IssuedEndpoint>([&](store::Repositories& repos) -> Result<IssuedEndpoint> {
     if (!scope.organization_id.empty()) {
       auto org = repos.organizations().get(scope.env.id, scope.organization_id);
@@ -190,7 +221,7 @@ Result<IssuedEndpoint> WebhookService::create(const WebhookScope& scope, const E
     if (!created) return fail(created.error());
     audit(repos, scope, actor, "webhook.created", created->id,
           {{"url", created->url}, {"event_types", endpoint_json(*created)["event_types"]}});
-    return IssuedEndpoint{*created, created->secrets.back().secret};
+    return IssuedEndpoint{*created, issued.secret};
   });
 }
 
@@ -256,10 +287,13 @@ Result<IssuedEndpoint> WebhookService::rotate_secret(const WebhookScope& scope,
     return fail(Error(ErrorCode::WebhookInvalidRotation));
   }
   const int64_t now = clock_.now_ms();
+  const store::WebhookSecret issued = new_secret(now);
   return store_.transact<IssuedEndpoint>([&](store::Repositories& repos) -> Result<IssuedEndpoint> {
     auto current = repos.webhooks().get_endpoint(scope.env.id, scope.organization_id, id);
     if (!current) return fail(current.error());
     store::WebhookEndpoint e = *current;
+    auto sealed = seal_secret(e, issued);
+    if (!sealed) return fail(sealed.error());
     std::vector<store::WebhookSecret> kept;
     for (auto s : e.secrets) {
       if (s.expires_at_ms != 0 && s.expires_at_ms <= now) continue;  // already expired: drop
@@ -268,13 +302,13 @@ Result<IssuedEndpoint> WebhookService::rotate_secret(const WebhookScope& scope,
       if (s.expires_at_ms == 0 || s.expires_at_ms > end) s.expires_at_ms = end;
       if (s.expires_at_ms > now) kept.push_back(s);
     }
-    kept.push_back(new_secret(now));
+    kept.push_back(*sealed);
     e.secrets = kept;
     auto updated = repos.webhooks().update_endpoint(e, current->version);
     if (!updated) return fail(updated.error());
     audit(repos, scope, actor, "webhook.secret_rotated", id,
           {{"secret_id", kept.back().id}, {"overlap_seconds", overlap_s}});
-    return IssuedEndpoint{*updated, kept.back().secret};
+    return IssuedEndpoint{*updated, issued.secret};
   });
 }
 
@@ -391,6 +425,15 @@ Result<int> WebhookService::deliver_due(http::HttpClient& client, const std::str
     }
     const auto& ep = *it->second;
     const int64_t sent_ms = clock_.now_ms();
+    auto secrets = signing_secrets(sealing_, ep, sent_ms);
+    if (!secrets) {
+      // Fail closed (the organization's key is unavailable): never send unsigned; retry later.
+      a.error = std::string(secrets.error().code_name());
+      a.status = retry_.exhausted(d.attempts) ? "failed" : "pending";
+      a.next_attempt_at_ms = clock_.now_ms() + retry_.delay_ms(d.attempts, random_);
+      results.emplace_back(d.id, a);
+      continue;
+    }
     http::ClientRequest req;
     req.method = "POST";
     req.url = ep.url;
@@ -400,8 +443,7 @@ Result<int> WebhookService::deliver_due(http::HttpClient& client, const std::str
                    {"Gatehouse-Event-Type", d.event_type},
                    {"Gatehouse-Delivery-Id", d.id},
                    {"Gatehouse-Delivery-Attempt", std::to_string(d.attempts)},
-                   {"Gatehouse-Signature",
-                    signature_header(sent_ms / 1000, d.body, signing_secrets(ep, sent_ms))}};
+                   {"Gatehouse-Signature", signature_header(sent_ms / 1000, d.body, *secrets)}};
     auto res = client.send(req);
     a.http_status = res.status;
     a.response_ms = res.elapsed_ms;

@@ -19,6 +19,7 @@
 #include "events/retry_policy.h"
 #include "http/client.h"
 #include "store/store.h"
+#include "tenancy/sealing.h"
 #include "tenancy/service.h"
 
 namespace gh::events {
@@ -44,7 +45,9 @@ struct WebhookScope {
 
 class WebhookService {
  public:
-  WebhookService(store::Store& store, RetryPolicy retry,
+  // Signing secrets are stored sealed under the endpoint's organization (or environment) data
+  // key, bound to the endpoint and secret id.
+  WebhookService(store::Store& store, tenancy::Sealing& sealing, RetryPolicy retry,
                  const Clock& clock = SystemClock::instance(),
                  Random& random = SecureRandom::instance());
 
@@ -84,11 +87,14 @@ class WebhookService {
 
  private:
   store::WebhookSecret new_secret(int64_t now_ms);
+  Result<store::WebhookSecret> seal_secret(const store::WebhookEndpoint& e,
+                                           store::WebhookSecret secret);
   void audit(store::Repositories& repos, const WebhookScope& scope, const tenancy::Actor& actor,
              const std::string& action, const std::string& target_id,
              const nlohmann::json& summary);
 
   store::Store& store_;
+  tenancy::Sealing& sealing_;
   RetryPolicy retry_;
   const Clock& clock_;
   Random& random_;

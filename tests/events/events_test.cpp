@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "crypto/kek/local_kek.h"
 #include "events/retry_policy.h"
 #include "events/signature.h"
 #include "events/webhook_service.h"
@@ -76,7 +77,13 @@ TEST(WebhookInput, UrlsAndEventTypes) {
 
 class FanOut : public ::testing::Test {
  protected:
-  FanOut() : store_(store::Backend::sqlite, &clock_), service_(*store_, {}, clock_) {
+  FanOut()
+      : store_(store::Backend::sqlite, &clock_),
+        sealing_(*store_,
+                 *crypto::LocalKek::from_bytes("local:test", std::string(32, 'k'),
+                                               SecureRandom::instance()),
+                 {}, clock_),
+        service_(*store_, sealing_, {}, clock_) {
     env_ = *store_->transact<store::Environment>(
         [&](store::Repositories& r) { return r.environments().create({.name = "sandbox"}); });
     for (auto slug : {"acme", "globex"}) {
@@ -95,6 +102,7 @@ class FanOut : public ::testing::Test {
   }
   FakeClock clock_;
   testing::TestStore store_;
+  tenancy::Sealing sealing_;
   WebhookService service_;
   store::Environment env_;
   std::vector<store::Organization> orgs_;
@@ -105,6 +113,14 @@ TEST_F(FanOut, ScopesTypesAndExactlyOnce) {
   auto all = service_.create({env_, ""}, {.url = "https://a.example/"}, actor_);
   ASSERT_TRUE(all) << all.error().text();
   EXPECT_TRUE(all->secret.starts_with("whsec_"));
+  // At rest the secret is sealed (bound to this endpoint and secret id), never in the clear.
+  auto stored = store_->read<store::WebhookEndpoint>([&](store::Repositories& r) {
+    return r.webhooks().get_endpoint(env_.id, "", all->endpoint.id);
+  });
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->secrets.size(), 1u);
+  EXPECT_TRUE(stored->secrets[0].secret.starts_with("sealed:"));
+  EXPECT_EQ(stored->secrets[0].secret.find(all->secret.substr(6)), std::string::npos);
   auto acme = service_.create({env_, orgs_[0].id}, {.url = "https://b.example/"}, actor_);
   ASSERT_TRUE(acme);
   EXPECT_EQ(acme->endpoint.organization_id, orgs_[0].id);
