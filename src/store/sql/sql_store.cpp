@@ -135,21 +135,24 @@ class SqlStore final : public Store {
 
   ~SqlStore() override { listener_.reset(); }
 
+  // One pooled session, opened on its first lease (an idle node holds one connection, not
+  // pool_size: each SQLite connection keeps its own parsed schema and page cache).
+  void open_session(soci::session& s) {
+    if (backend_ == Backend::sqlite) {
+      s.open("sqlite3", "db=" + connect_ + " timeout=10");
+      s << "PRAGMA journal_mode=WAL";
+      s << ("PRAGMA synchronous=" +
+            std::string(options_.sqlite_synchronous == "normal" ? "NORMAL" : "FULL"));
+      s << "PRAGMA foreign_keys=ON";
+      s << "PRAGMA busy_timeout=10000";
+    } else {
+      s.open("postgresql", connect_);
+    }
+  }
+
   Result<bool> open() {
     try {
-      for (int i = 0; i < options_.pool_size; ++i) {
-        soci::session& s = pool_.at(static_cast<size_t>(i));
-        if (backend_ == Backend::sqlite) {
-          s.open("sqlite3", "db=" + connect_ + " timeout=10");
-          s << "PRAGMA journal_mode=WAL";
-          s << ("PRAGMA synchronous=" +
-                std::string(options_.sqlite_synchronous == "normal" ? "NORMAL" : "FULL"));
-          s << "PRAGMA foreign_keys=ON";
-          s << "PRAGMA busy_timeout=10000";
-        } else {
-          s.open("postgresql", connect_);
-        }
-      }
+      open_session(pool_.at(0));  // fail fast on a wrong URL or an unreachable server
     } catch (const soci::soci_error& e) {
       return fail(ErrorCode::StoreUnavailable, "cannot open the store", redact(e.what()));
     }
@@ -317,6 +320,14 @@ class SqlStore final : public Store {
       }
     } give_back{pool_, pos, in_use_};
     soci::session& sql = pool_.at(pos);
+    if (sql.get_backend() == nullptr) {
+      try {
+        open_session(sql);
+      } catch (const soci::soci_error& e) {
+        sql.close();
+        return fail(ErrorCode::StoreUnavailable, "cannot open the store", redact(e.what()));
+      }
+    }
     for (int attempt = 0;; ++attempt) {
       try {
         return fn(sql);
