@@ -18,7 +18,10 @@ Response jwks_response(const IssuerKeys& k) {
 Response settings_response(const VersionedKeySettings& s, const std::string& issuer) {
   nlohmann::json j = s.settings.public_json();
   j["issuer"] = issuer;
-  return http::json_response(200, j, s.version);
+  Response res = http::json_response(200, j, s.version);
+  // Settings never written are version 0: still an ETag, so the first PATCH can send it.
+  if (s.version == 0) res.set_header("ETag", http::etag(0));
+  return res;
 }
 
 // The routes of one issuer: the environment's (prefix .../{env}) or an organization's
