@@ -7,7 +7,9 @@ bin=${GATEHOUSE_BIN:-build/bench/src/app/gatehouse}
 DURATION=${DURATION:-10s}; CONNS=${CONNS:-16}
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -d "$work/pg" ] && scripts/pg-cluster stop "$work/pg"; rm -rf "$work"; }
+# The cluster lives outside $work (0700, root's): initdb runs as the postgres user.
+pgdir=$(mktemp -u /tmp/gatehouse-bench-pg.XXXXXX)
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -d "$pgdir" ] && scripts/pg-cluster stop "$pgdir"; rm -rf "$work"; }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -49,5 +51,5 @@ echo "== admin API (wrk -t2 -c$CONNS -d$DURATION; rate limits raised for the run
 export GATEHOUSE_RATE_LIMIT_ADMIN_PER_S=1000000 GATEHOUSE_RATE_LIMIT_ADMIN_BURST=1000000
 GATEHOUSE_SQLITE_SYNCHRONOUS=full run_backend sqlite-full
 GATEHOUSE_SQLITE_SYNCHRONOUS=normal run_backend sqlite-normal
-pg=$(scripts/pg-cluster start "$work/pg")
+pg=$(scripts/pg-cluster start "$pgdir")  # fsync off (a test cluster): compare with sqlite-normal
 GATEHOUSE_STORE=$pg run_backend postgres
