@@ -3,7 +3,7 @@
 # outbox when the server starts: fan-out, lease, signed POST, attempt recorded).
 #   bench/events/run.sh [BIN] [N] [STORE]    (STORE: empty = SQLite in a temp dir, or a postgres URL)
 set -euo pipefail
-BIN=${1:-build/release/src/app/gatehouse}
+BIN=${1:-build/bench/src/app/gatehouse}
 N=${2:-5000}
 STORE=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
