@@ -9,6 +9,7 @@
 
 #include "app/command_registry.h"
 #include "app/options.h"
+#include "app/seed.h"
 #include "crypto/jose/jwt.h"
 #include "crypto/kek/local_kek.h"
 #include "tenancy/secrets.h"
@@ -259,5 +260,26 @@ GATEHOUSE_REGISTER_COMMAND(kek, [](CLI::App& root) {
     });
   }
 });
+
+namespace {
+// seed-demo: the sandbox's signing keys exist before the first `serve` (as an environment's
+// keys are made with it), so the server starts without generating an RSA key.
+const RegisterSeedStep kKeysStep(
+    {150, "signing keys", [](SeedContext& ctx) -> Result<bool> {
+       auto pepper = tenancy::load_or_create_pepper(ctx.config);
+       if (!pepper) return fail(pepper.error());
+       tenancy::TenancyService tenancy(ctx.store, tenancy::SecretHasher(std::move(*pepper)));
+       auto sealing = tenancy::Sealing::open(ctx.config, ctx.store);
+       if (!sealing) return fail(sealing.error());
+       tenancy::KeyService keys(ctx.store, **sealing, tenancy, ctx.config.public_url);
+       auto env = ctx.store.read<store::Environment>([&](store::Repositories& r) {
+         return r.environments().get(ctx.demo["environment"].get<std::string>());
+       });
+       if (!env) return fail(env.error());
+       auto k = keys.keys(*env, "");
+       if (!k) return fail(k.error());
+       return true;
+     }});
+}  // namespace
 
 }  // namespace gh::app
