@@ -109,12 +109,24 @@ test('rotation keeps old tokens verifying; revocation removes the key from the J
   const unknown = await call('POST', '/keys/not-a-kid/revoke');
   assert.equal(unknown.status, 404);
   assert.equal(unknown.body.code, 'key.not_found');
+  // The same through the CLI (actor "cli" on the audit trail).
+  const cliArgs = ['--data-dir', dir, '--log-level', 'warn', '--public-url', srv.url];
+  const cliRotated = JSON.parse(cli(['keys', 'rotate', '--alg', 'EdDSA', ...cliArgs]));
+  assert.equal(cliRotated.alg, 'EdDSA');
+  assert.equal(cliRotated.state, 'active');
+  const cliRevoked = JSON.parse(cli(['keys', 'revoke', cliRotated.kid, ...cliArgs]));
+  assert.equal(cliRevoked.state, 'revoked');
+  const cliList = JSON.parse(cli(['keys', 'list', ...cliArgs]));
+  assert.equal(cliList.issuer, `${srv.url}/sandbox`);
+  assert.equal(cliList.data.find((k) => k.kid === cliRotated.kid).state, 'revoked');
+  assert.ok(cliList.data.some((k) => k.alg === 'EdDSA' && k.state === 'active'));  // replaced
   // Audited.
   const audit = await call('GET', '/audit?limit=100');
   const actions = audit.body.data.map((a) => a.action);
   for (const a of ['key.created', 'key.retired', 'key.revoked', 'key_settings.updated']) {
     assert.ok(actions.includes(a), `${a} in ${actions}`);
   }
+  assert.ok(audit.body.data.some((a) => a.action === 'key.revoked' && a.actor.type === 'cli'));
 });
 
 test('an organization issuer has its own keys; other tenants get 404', async () => {
