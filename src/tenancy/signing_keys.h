@@ -45,7 +45,7 @@ class KeyService {
 
   std::string issuer_url(const store::Environment& env, std::string_view organization_id) const;
 
-  // The issuer's keys, cached (at most `cache_ttl`, dropped at once on a change notification).
+  // The issuer's keys, cached (at most 5 s, dropped at once on a change notification).
   // An issuer without a usable key gets one here. key.issuer_not_found for an organization
   // without an issuer of its own. An organization issuer whose customer-managed key is
   // unavailable fails with crypto.customer_key_unavailable.
@@ -108,7 +108,9 @@ class KeyService {
   TenancyService& tenancy_;
   std::string public_url_;
   const Clock& clock_;
-  int64_t cache_ttl_ms_ = 60'000;
+  // A revoked key is revocation state: another process's revocation (a CLI on the same SQLite
+  // file, a lost NOTIFY) reaches this cache within 5 s.
+  int64_t cache_ttl_ms_ = 5'000;
 
   struct State {
     std::mutex mu;
