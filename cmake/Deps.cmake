@@ -18,6 +18,7 @@ find_package(CLI11 CONFIG REQUIRED)
 find_package(tl-expected CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)  # tenant-supplied patterns (catalog)
 
 # SOCI 4.0.3: Debian ships neither a CMake config nor a .pc file; backends are dlopen'ed.
 find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)

@@ -8,6 +8,7 @@ namespace {
 const std::vector<ErrorInfo>& catalog() {
   static const std::vector<ErrorInfo> entries = {
 #define GATEHOUSE_ERROR(name, code, status, title) {ErrorCode::name, code, status, title},
+#include "catalog/errors.def"
 #include "core/errors.def"
 #include "crypto/errors.def"
 #include "events/errors.def"

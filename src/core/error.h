@@ -11,6 +11,7 @@ namespace gh {
 
 enum class ErrorCode {
 #define GATEHOUSE_ERROR(name, code, status, title) name,
+#include "catalog/errors.def"
 #include "core/errors.def"
 #include "crypto/errors.def"
 #include "events/errors.def"

@@ -195,6 +195,24 @@ const std::vector<Migration>& migrations() {
         "CREATE INDEX key_settings_env ON key_settings (environment_id)",
     };
     m.push_back({5, "keys", v5, v5});
+
+    // The attribute catalog (issue 5): every change appends a whole version with its diff. The
+    // environment's catalog carries organization_id ''; an organization's holds its custom
+    // attributes.
+    const std::vector<std::string> v6 = {
+        R"(CREATE TABLE catalog_versions (
+             organization_id TEXT NOT NULL,
+             environment_id TEXT NOT NULL,
+             version BIGINT NOT NULL,
+             document TEXT NOT NULL,
+             diff TEXT NOT NULL,
+             action TEXT NOT NULL,
+             actor_type TEXT NOT NULL,
+             actor_id TEXT NOT NULL,
+             created_at BIGINT NOT NULL,
+             PRIMARY KEY (organization_id, environment_id, version)))",
+    };
+    m.push_back({6, "catalog", v6, v6});
     return m;
   }();
   return all;

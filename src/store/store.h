@@ -15,6 +15,7 @@
 #include "core/result.h"
 #include "store/api_keys.h"
 #include "store/audit.h"
+#include "store/catalog.h"
 #include "store/change_bus.h"
 #include "store/domains.h"
 #include "store/environments.h"
@@ -61,6 +62,7 @@ class Repositories {
   virtual WebhookRepository& webhooks() = 0;
   virtual DomainRepository& domains() = 0;
   virtual KeyRepository& keys() = 0;
+  virtual CatalogRepository& catalog() = 0;
   // Announce a change; delivered to this process's ChangeBus after commit and, on PostgreSQL,
   // to every node through NOTIFY (transactional: nothing is sent on rollback).
   virtual void changed(const std::string& topic, const std::string& key) = 0;

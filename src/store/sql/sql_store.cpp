@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "store/migrations.h"
+#include "store/sql/catalog_repo.h"
 #include "store/sql/domain_repo.h"
 #include "store/sql/environment_repo.h"
 #include "store/sql/key_repo.h"
@@ -89,7 +90,8 @@ class SqlRepositories final : public Repositories {
         outbox_(ctx),
         webhooks_(ctx),
         domains_(ctx),
-        keys_(ctx) {}
+        keys_(ctx),
+        catalog_(ctx) {}
   EnvironmentRepository& environments() override { return environments_; }
   OrganizationRepository& organizations() override { return organizations_; }
   ApiKeyRepository& api_keys() override { return api_keys_; }
@@ -99,6 +101,7 @@ class SqlRepositories final : public Repositories {
   WebhookRepository& webhooks() override { return webhooks_; }
   DomainRepository& domains() override { return domains_; }
   KeyRepository& keys() override { return keys_; }
+  CatalogRepository& catalog() override { return catalog_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
@@ -121,6 +124,7 @@ class SqlRepositories final : public Repositories {
   SqlWebhookRepository webhooks_;
   SqlDomainRepository domains_;
   SqlKeyRepository keys_;
+  SqlCatalogRepository catalog_;
   std::vector<Change> pending_;
 };
 
