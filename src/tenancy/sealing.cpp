@@ -120,17 +120,28 @@ Sealing::Sealing(store::Store& store, std::shared_ptr<crypto::KekProvider> maste
       data_keys_(store),
       sealer_(data_keys_, keks_, clock, random) {
   (void)keks_.add(std::move(master));
+  handle_->self = this;
   // A changed KEK (another node re-keyed an organization) must not wait for the cache TTL.
-  store.changes().subscribe([this](const store::Change& c) {
+  store.changes().subscribe([handle = handle_](const store::Change& c) {
+    std::lock_guard guard(handle->mu);
+    Sealing* self = handle->self;
+    if (!self) return;
     if (c.flush_all()) {
-      std::lock_guard lock(mu_);
-      kek_by_org_.clear();
-      sealer_.forget_all();
+      std::lock_guard lock(self->mu_);
+      self->kek_by_org_.clear();
+      self->sealer_.forget_all();
     } else if (c.topic == "kek") {
       const size_t slash = c.key.find('/');
-      if (slash != std::string::npos) forget(c.key.substr(0, slash), c.key.substr(slash + 1));
+      if (slash != std::string::npos) {
+        self->forget(c.key.substr(0, slash), c.key.substr(slash + 1));
+      }
     }
   });
+}
+
+Sealing::~Sealing() {
+  std::lock_guard guard(handle_->mu);
+  handle_->self = nullptr;
 }
 
 Result<std::shared_ptr<crypto::KekProvider>> Sealing::load_master_key(const Config& config,

@@ -52,6 +52,7 @@ class Sealing {
   Sealing(store::Store& store, std::shared_ptr<crypto::KekProvider> master,
           std::vector<std::string> allowed_modules, const Clock& clock = SystemClock::instance(),
           Random& random = SecureRandom::instance());
+  ~Sealing();
 
   // The local master KEK: GATEHOUSE_MASTER_KEY, else master_key_file (created 0600 with 256
   // random bits on first use). Its id is "local:" + a fingerprint of the key, so a new master
@@ -105,6 +106,14 @@ class Sealing {
   };
   std::mutex mu_;
   std::unordered_map<std::string, KekEntry> kek_by_org_;
+
+  // The ChangeBus outlives this object and may publish from the listener thread at any time:
+  // its subscriber reaches us only through this handle, cleared in the destructor.
+  struct Handle {
+    std::mutex mu;
+    Sealing* self = nullptr;
+  };
+  std::shared_ptr<Handle> handle_ = std::make_shared<Handle>();
 };
 
 }  // namespace gh::tenancy
