@@ -40,6 +40,7 @@ class CatalogServiceTest : public ::testing::TestWithParam<Backend> {
         [&](store::Repositories& r) { return r.audit().list(env_.id, org, 0, 1000); });
   }
   std::vector<store::OutboxEvent> events() {
+    EXPECT_TRUE(store_.wait_until_outbox_readable());
     return *store_->read<std::vector<store::OutboxEvent>>(
         [&](store::Repositories& r) { return r.outbox().read(env_.id, "", {}, 1000); });
   }

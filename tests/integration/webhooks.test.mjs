@@ -91,6 +91,15 @@ async function allEvents(path = '/events', key) {
   }
 }
 
+// The events API once `ready(events)` holds (bounded). On PostgreSQL a read stops below the
+// oldest transaction still running anywhere in the cluster, so events committed a moment ago
+// can stay hidden while another test's database holds a transaction open.
+async function readableEvents(ready, path = '/events', key) {
+  let got;
+  await waitFor(async () => ready((got = await allEvents(path, key)).events), { timeoutMs: 5000, intervalMs: 50 });
+  return got;
+}
+
 async function start() {
   srv = await startServer({ dataDir: dir, store: STORE, env: serverEnv });
   base = `${srv.url}/api/v1/environments/sandbox`;
@@ -112,7 +121,7 @@ after(async () => {
 
 test('the events API pages in commit order with an opaque cursor; bad cursors are refused', async () => {
   await call('POST', '/organizations', { body: { name: 'Events One', slug: 'events-one' } });
-  const { events, cursor } = await allEvents();
+  const { events, cursor } = await readableEvents((evs) => evs.some((e) => e.type === 'organization.created' && JSON.stringify(e.data).includes('events-one')));
   assert.ok(events.length >= 2);
   const ids = events.map((e) => e.id);
   assert.equal(new Set(ids).size, ids.length);
@@ -130,7 +139,7 @@ test('the events API pages in commit order with an opaque cursor; bad cursors ar
   // An organization's events, for its own key only.
   const org = (await call('POST', '/organizations', { body: { name: 'Events Two', slug: 'events-two' } })).body;
   const key = (await call('POST', `/organizations/${org.id}/api-keys`, { body: { name: 'k' } })).body.secret;
-  const mine = await allEvents(`/organizations/${org.id}/events`, key);
+  const mine = await readableEvents((evs) => evs.some((e) => e.type === 'api_key.created'), `/organizations/${org.id}/events`, key);
   assert.ok(mine.events.length >= 2);
   assert.ok(mine.events.every((e) => e.organization_id === org.id));
   assert.equal((await call('GET', '/events', { key })).status, 403);
@@ -182,7 +191,7 @@ test('signed deliveries, filters, organization scope, receiver down, kill -9, re
   assert.equal((await call('GET', '/webhooks', { key: orgKey })).status, 403);
   assert.equal((await call('GET', `/organizations/${demo.organization_id}/webhooks/${all.id}`, { key: orgKey })).body.code, 'webhook.not_found');
 
-  const { cursor: start0 } = await allEvents();
+  const { cursor: start0 } = await readableEvents((evs) => evs.some((e) => e.type === 'api_key.created' && JSON.stringify(e.data).includes('demo tooling')));
   const made = [];
   const mk = async (slug) => {
     const r = await call('POST', '/organizations', { body: { name: slug, slug } });
@@ -218,7 +227,8 @@ test('signed deliveries, filters, organization scope, receiver down, kill -9, re
   await new Promise((r) => setTimeout(r, 500));
   await rx.up();
 
-  const since = await call('GET', `/events?after=${start0}&limit=1000`);
+  let since;
+  await waitFor(async () => (since = await call('GET', `/events?after=${start0}&limit=1000`)).body.data.some((e) => e.type === 'organization.created' && JSON.stringify(e.data).includes('wh-five')), { timeoutMs: 5000, intervalMs: 50 });
   const expected = new Set(since.body.data.map((e) => e.id));
   const expectedCreated = new Set(since.body.data.filter((e) => e.type === 'organization.created').map((e) => e.id));
   assert.ok(expected.size >= 6);

@@ -74,11 +74,8 @@ TEST_P(OutboxCommitOrder, EightWritersAndAPollerSeeExactlyTheCommittedSet) {
   int polls = 0;
   auto poller = [&] {
     OutboxCursor cursor;
-    auto deadline = std::chrono::steady_clock::time_point::max();
+    bool drained = false;
     for (;;) {
-      if (done.load() == kWriters && deadline == std::chrono::steady_clock::time_point::max()) {
-        deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-      }
       const bool writers_done = done.load() == kWriters;
       auto page = store_->read<std::vector<OutboxEvent>>(
           [&](Repositories& r) { return r.outbox().read(env_.id, "", cursor, 7); });
@@ -91,15 +88,12 @@ TEST_P(OutboxCommitOrder, EightWritersAndAPollerSeeExactlyTheCommittedSet) {
         ASSERT_TRUE(next);
         cursor = *next;
       } else if (writers_done) {
-        // On PostgreSQL xmin is cluster-wide: a transaction of another test's database may
-        // still hold reads back for a moment, so wait (bounded) until the count is reached.
-        size_t want = 0;
-        {
-          std::lock_guard lock(mu);
-          want = committed.size();
-        }
-        if (seen.size() >= want || std::chrono::steady_clock::now() > deadline) return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        // Every writer has finished; once everything they committed is readable (on
+        // PostgreSQL another database's transaction may hold the cluster's xmin back a
+        // moment), read until empty once more, then stop.
+        if (drained) return;
+        ASSERT_TRUE(store_.wait_until_outbox_readable());
+        drained = true;
       } else {
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
       }
@@ -184,14 +178,10 @@ TEST_P(OutboxCommitOrder, AReadWaitsForAnOlderOpenTransaction) {
   }
   release = true;
   slow.join();
-  Result<std::vector<OutboxEvent>> page;
-  for (int i = 0; i < 500; ++i) {  // other databases' transactions may hold xmin a moment
-    page = store_->read<std::vector<OutboxEvent>>(
-        [&](Repositories& r) { return r.outbox().read(env_.id, "", {}, 10); });
-    ASSERT_TRUE(page);
-    if (!page->empty()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  ASSERT_TRUE(store_.wait_until_outbox_readable());
+  auto page = store_->read<std::vector<OutboxEvent>>(
+      [&](Repositories& r) { return r.outbox().read(env_.id, "", {}, 10); });
+  ASSERT_TRUE(page);
   ASSERT_FALSE(page->empty());
   EXPECT_EQ(page->front().id, late_id);
 }

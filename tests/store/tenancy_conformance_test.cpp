@@ -281,6 +281,7 @@ TEST_P(TenancyConformance, OutboxReadsInCommitOrderPerTenant) {
                                  .payload = {{"i", i}}});
     }));
   }
+  ASSERT_TRUE(store_.wait_until_outbox_readable());
   auto all = tx<std::vector<OutboxEvent>>(
       [&](Repositories& r) { return r.outbox().read(env_a_.id, "", {}, 100); });
   ASSERT_TRUE(all);

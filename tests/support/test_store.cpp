@@ -5,7 +5,10 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <stdexcept>
+#include <thread>
 
 #include "core/random.h"
 
@@ -81,6 +84,52 @@ std::unique_ptr<store::Store> TestStore::open_another() const {
   auto s = store::open_store(options);
   if (!s) throw std::runtime_error("open_store: " + s.error().text() + " " + s.error().detail);
   return std::move(*s);
+}
+
+namespace {
+// One bigint from `sql` on `conn`, or nullopt with the reason in `error`.
+std::optional<long long> query_bigint(PGconn* conn, const char* sql, std::string& error) {
+  PGresult* res = PQexec(conn, sql);
+  std::optional<long long> out;
+  if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+    out = std::stoll(PQgetvalue(res, 0, 0));
+  } else {
+    error = PQerrorMessage(conn);
+  }
+  PQclear(res);
+  return out;
+}
+}  // namespace
+
+::testing::AssertionResult TestStore::wait_until_outbox_readable(
+    std::chrono::milliseconds timeout) const {
+  if (backend_ != store::Backend::postgres) return ::testing::AssertionSuccess();
+  PGconn* conn = PQconnectdb(url_.c_str());
+  std::unique_ptr<PGconn, void (*)(PGconn*)> guard(conn, PQfinish);
+  if (PQstatus(conn) != CONNECTION_OK) {
+    return ::testing::AssertionFailure() << "cannot connect: " << PQerrorMessage(conn);
+  }
+  std::string error;
+  // Every transaction id below xmax had started before this call; once the cluster's xmin
+  // reaches it, all of them have ended and their outbox rows pass the reader's `tx < xmin`.
+  const auto horizon =
+      query_bigint(conn, "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint", error);
+  if (!horizon) return ::testing::AssertionFailure() << error;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  long long xmin = 0;
+  for (;;) {
+    // Each statement outside a transaction block takes a fresh snapshot (and no xid).
+    const auto now_xmin =
+        query_bigint(conn, "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", error);
+    if (!now_xmin) return ::testing::AssertionFailure() << error;
+    xmin = *now_xmin;
+    if (xmin >= *horizon) return ::testing::AssertionSuccess();
+    if (std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return ::testing::AssertionFailure()
+         << "the outbox stayed behind for " << timeout.count() << " ms: cluster xmin " << xmin
+         << " < horizon " << *horizon << " (a transaction is still open somewhere in the cluster)";
 }
 
 TestStore::~TestStore() {

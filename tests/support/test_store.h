@@ -2,8 +2,11 @@
 // cluster that `make test` starts (GATEHOUSE_TEST_PG). Each call gets its own, dropped after.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "store/store.h"
 
@@ -32,6 +35,17 @@ class TestStore {
   const std::string& url() const { return url_; }
   // Another handle on the same database (as a second node would have).
   std::unique_ptr<store::Store> open_another() const;
+
+  // Waits until every transaction that committed before the call is readable through the
+  // outbox; fails (with the horizon it waited for) after `timeout`. Call it between writing
+  // events and reading them back: `ASSERT_TRUE(store_.wait_until_outbox_readable());`.
+  // PostgreSQL: outbox reads stop below pg_snapshot_xmin, the oldest transaction still
+  // running anywhere in the cluster (transaction ids and snapshots are cluster-wide, not per
+  // database), so a transaction another test holds open in its own database on the shared
+  // throwaway cluster hides rows this test has just committed until it ends. SQLite commits
+  // one writer at a time in order: returns at once.
+  ::testing::AssertionResult wait_until_outbox_readable(
+      std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 
  private:
   store::Backend backend_;

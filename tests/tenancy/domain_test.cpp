@@ -129,6 +129,7 @@ class DomainServiceTest : public ::testing::Test {
         TxtAnswer::Status::found, {verification_value(d)}, ""};
   }
   std::vector<std::string> event_types(const store::Environment& env) {
+    EXPECT_TRUE(store_.wait_until_outbox_readable());
     auto events = store_->read<std::vector<store::OutboxEvent>>(
         [&](store::Repositories& r) { return r.outbox().read(env.id, "", {}, 100); });
     std::vector<std::string> types;
