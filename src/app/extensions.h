@@ -2,6 +2,7 @@
 // src/app/wire_<module>.cpp that registers its routes and its background workers here.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <stop_token>
@@ -40,11 +41,19 @@ struct RegisterRoutes {
   explicit RegisterRoutes(RouteRegistrar r) { route_registrars().push_back(std::move(r)); }
 };
 
-// Background workers (outbox delivery, domain re-verification, ...): each runs on its own
-// thread from server start until the stop token fires at shutdown; it must return promptly.
+// Background work, from server start until shutdown, in one of two forms:
+// - `tick` (preferred): periodic work that finishes quickly (store reads and writes, a DNS
+//   lookup with a timeout). Every tick of the process shares one scheduler thread, taking
+//   turns; a tick returns how long until it wants to run again (0: more is waiting, run again
+//   after the others had their turn). An idle thread is not free: each costs its stack pages,
+//   a malloc arena and the store session it keeps warm (issue 2's idle-memory target).
+// - `run`: its own thread, for work that blocks for long (outbound HTTP calls); it loops until
+//   the stop token fires and must then return promptly.
+// Set exactly one of the two.
 struct BackgroundWorker {
   std::string name;
   std::function<void(std::stop_token)> run;
+  std::function<std::chrono::milliseconds()> tick;
 };
 using WorkerFactory = std::function<std::vector<BackgroundWorker>(ServerContext&)>;
 std::vector<WorkerFactory>& worker_factories();

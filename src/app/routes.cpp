@@ -1,5 +1,11 @@
 #include "app/routes.h"
 
+#include <malloc.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+
 #include "core/log.h"
 
 namespace gh::app {
@@ -13,9 +19,48 @@ std::vector<WorkerFactory>& worker_factories() {
   return f;
 }
 
+namespace {
+
+// Runs every tick on this one thread, each when it is due, in turn; returns at `stop`.
+void run_scheduler(std::vector<BackgroundWorker> tasks, std::stop_token stop) {
+  using clock = std::chrono::steady_clock;
+  std::vector<clock::time_point> due(tasks.size(), clock::now());
+  // Start-up (migrations, caches, the first round of every task) leaves freed heap behind in
+  // this and the other threads' arenas; hand it back once things have settled.
+  auto trim_at = clock::now() + std::chrono::seconds(1);
+  std::mutex mu;
+  std::condition_variable_any wake;
+  while (!stop.stop_requested()) {
+    for (size_t i = 0; i < tasks.size() && !stop.stop_requested(); ++i) {
+      if (due[i] > clock::now()) continue;
+      std::chrono::milliseconds next{1000};
+      try {
+        next = tasks[i].tick();
+      } catch (const std::exception& e) {
+        log::error("background task failed", {{"task", tasks[i].name}, {"error", e.what()}});
+      }
+      due[i] = clock::now() + next;
+    }
+    if (trim_at != clock::time_point::max() && clock::now() >= trim_at) {
+      malloc_trim(0);
+      trim_at = clock::time_point::max();
+    }
+    const auto until = std::min(*std::min_element(due.begin(), due.end()), trim_at);
+    std::unique_lock lock(mu);
+    wake.wait_until(lock, stop, until, [] { return false; });
+  }
+}
+
+}  // namespace
+
 void App::start_workers() {
+  std::vector<BackgroundWorker> ticks;
   for (auto& factory : worker_factories()) {
     for (auto& worker : factory(context_)) {
+      if (worker.tick) {
+        ticks.push_back(std::move(worker));
+        continue;
+      }
       workers_.emplace_back([w = std::move(worker)](std::stop_token stop) {
         try {
           w.run(stop);
@@ -24,6 +69,10 @@ void App::start_workers() {
         }
       });
     }
+  }
+  if (!ticks.empty()) {
+    workers_.emplace_back(
+        [tasks = std::move(ticks)](std::stop_token stop) { run_scheduler(tasks, stop); });
   }
 }
 

@@ -47,7 +47,7 @@ class App {
   std::shared_ptr<http::Router> router_;
   std::shared_ptr<http::Router> metrics_router_;
   ServerContext context_;
-  std::vector<std::jthread> workers_;
+  std::vector<std::jthread> workers_;  // the scheduler (ticks) and every `run` worker
 };
 
 }  // namespace gh::app

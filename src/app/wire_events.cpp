@@ -47,14 +47,10 @@ GATEHOUSE_REGISTER_WORKERS(events, [](ServerContext& ctx) {
     return std::string(host) + ":" + std::to_string(getpid()) + ":" +
            SecureRandom::instance().hex(4);
   }();
-  workers.push_back({"events-fanout", [service](std::stop_token stop) {
-                       while (!stop.stop_requested()) {
-                         auto n = service->fan_out_all();
-                         if (!n) {
-                           log::warn("webhook fan-out failed", {{"error", n.error().text()}});
-                         }
-                         if (!n || *n == 0) nap(stop, 100);
-                       }
+  workers.push_back({.name = "events-fanout", .tick = [service]() -> std::chrono::milliseconds {
+                       auto n = service->fan_out_all();
+                       if (!n) log::warn("webhook fan-out failed", {{"error", n.error().text()}});
+                       return std::chrono::milliseconds(n && *n > 0 ? 0 : 100);
                      }});
   const int64_t timeout_ms = ctx.config.webhook_timeout_ms;
   for (int i = 0; i < threads; ++i) {

@@ -1,7 +1,5 @@
 // Keys in the server: each issuer's JWKS, the keys admin API, and the rotation worker.
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 
 #include "app/extensions.h"
 #include "core/log.h"
@@ -16,19 +14,15 @@ GATEHOUSE_REGISTER_ROUTES(keys, [](ServerContext& ctx, http::Router& router) {
 GATEHOUSE_REGISTER_WORKERS(keys, [](ServerContext& ctx) {
   std::vector<BackgroundWorker> workers;
   const auto interval = std::chrono::seconds(ctx.config.key_rotation_check_s);
-  workers.push_back({"key-rotation", [keys = ctx.keys, interval](std::stop_token stop) {
-                       std::mutex mu;
-                       std::condition_variable_any wake;
-                       // At start (new environments get their keys) and then on the interval.
-                       while (!stop.stop_requested()) {
-                         auto n = keys->rotate_all_due();
-                         if (!n) {
-                           log::warn("key rotation check failed", {{"error", n.error().text()}});
-                         }
-                         std::unique_lock lock(mu);
-                         wake.wait_for(lock, stop, interval, [] { return false; });
-                       }
-                     }});
+  // At start (new environments get their keys) and then on the interval.
+  workers.push_back(
+      {.name = "key-rotation", .tick = [keys = ctx.keys, interval]() -> std::chrono::milliseconds {
+         auto n = keys->rotate_all_due();
+         if (!n) {
+           log::warn("key rotation check failed", {{"error", n.error().text()}});
+         }
+         return interval;
+       }});
   return workers;
 });
 
