@@ -1,8 +1,6 @@
 // `gatehouse catalog ...`: the attribute catalog of an environment (or, with --org, an
 // organization's custom attributes): the same service as the admin API, audited with actor
 // "cli".
-#include <unistd.h>
-
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -17,39 +15,16 @@ namespace {
 
 const std::vector<std::string> kFlags = {"data_dir", "store", "pepper_file", "log_level"};
 
-struct CatalogSession {
-  Config config;
-  std::unique_ptr<store::Store> store;
+struct CatalogSession : CliSession {
   std::unique_ptr<tenancy::TenancyService> tenancy;
   std::unique_ptr<catalog::CatalogService> catalog;
-  store::Environment env;
 };
 
 CatalogSession open_session(const ConfigFlags& flags, const std::string& env_name) {
-  CatalogSession s;
-  s.config = load_or_exit(flags);
-  s.store = open_store_or_exit(s.config, true);
-  auto pepper = tenancy::load_or_create_pepper(s.config);
-  if (!pepper) exit_with(pepper.error(), 2);
-  s.tenancy = std::make_unique<tenancy::TenancyService>(*s.store,
-                                                        tenancy::SecretHasher(std::move(*pepper)));
+  CatalogSession s{open_cli_session(flags, env_name)};
+  s.tenancy = open_tenancy_or_exit(s);
   s.catalog = std::make_unique<catalog::CatalogService>(*s.store, *s.tenancy);
-  auto env = s.store->read<store::Environment>(
-      [&](store::Repositories& r) { return r.environments().get(env_name); });
-  if (!env) exit_with(env.error());
-  s.env = *env;
   return s;
-}
-
-tenancy::Actor cli_actor() {
-  const char* user = getenv("USER");
-  return {"cli", user ? user : std::to_string(getuid()), "", "local"};
-}
-
-template <class T>
-T value_or_exit(Result<T> r) {
-  if (!r) exit_with(r.error());
-  return std::move(*r);
 }
 
 nlohmann::json json_arg_or_exit(const std::string& text, const std::string& file,

@@ -1,7 +1,5 @@
 // `gatehouse domain add|list|verify|remove`: the same operations as the admin API's domain
 // routes, through the same service (audited with actor "cli").
-#include <unistd.h>
-
 #include <iostream>
 
 #include "app/command_registry.h"
@@ -14,40 +12,20 @@ namespace {
 const std::vector<std::string> kFlags = {"data_dir", "store", "dns_nameserver",
                                          "domain_check_timeout_ms", "log_level"};
 
-struct DomainSession {
-  Config config;
-  std::unique_ptr<store::Store> store;
+struct DomainSession : CliSession {
   std::unique_ptr<tenancy::StubTxtResolver> resolver;
   std::unique_ptr<tenancy::DomainService> service;
-  store::Environment env;
 };
 
 DomainSession open_domain_session(const ConfigFlags& flags, const std::string& env_name) {
-  DomainSession s;
-  s.config = load_or_exit(flags);
-  s.store = open_store_or_exit(s.config, true);
+  DomainSession s{open_cli_session(flags, env_name)};
   auto resolver =
       tenancy::StubTxtResolver::create(s.config.dns_nameserver, s.config.domain_check_timeout_ms);
   if (!resolver) exit_with(resolver.error(), 2);
   s.resolver = std::move(*resolver);
   s.service = std::make_unique<tenancy::DomainService>(*s.store, *s.resolver,
                                                        s.config.domain_reverify_interval_s * 1000);
-  auto env = s.store->read<store::Environment>(
-      [&](store::Repositories& r) { return r.environments().get(env_name); });
-  if (!env) exit_with(env.error());
-  s.env = *env;
   return s;
-}
-
-tenancy::Actor domain_cli_actor() {
-  const char* user = getenv("USER");
-  return {"cli", user ? user : std::to_string(getuid()), "", "local"};
-}
-
-template <class T>
-T value_or_exit(Result<T> r) {
-  if (!r) exit_with(r.error());
-  return std::move(*r);
 }
 
 }  // namespace
@@ -75,7 +53,7 @@ GATEHOUSE_REGISTER_COMMAND(domain, [](CLI::App& root) {
     cmd->callback([a = a] {
       auto s = open_domain_session(a->flags, a->env);
       std::cout << tenancy::domain_json(
-                       value_or_exit(s.service->add(s.env, a->org, a->name, domain_cli_actor())))
+                       value_or_exit(s.service->add(s.env, a->org, a->name, cli_actor())))
                        .dump(2)
                 << "\n";
     });
@@ -96,7 +74,7 @@ GATEHOUSE_REGISTER_COMMAND(domain, [](CLI::App& root) {
     cmd->callback([a = a] {
       auto s = open_domain_session(a->flags, a->env);
       std::cout << tenancy::domain_json(
-                       value_or_exit(s.service->verify(s.env, a->org, a->name, domain_cli_actor())))
+                       value_or_exit(s.service->verify(s.env, a->org, a->name, cli_actor())))
                        .dump(2)
                 << "\n";
     });
@@ -106,7 +84,7 @@ GATEHOUSE_REGISTER_COMMAND(domain, [](CLI::App& root) {
     cmd->callback([a = a] {
       auto s = open_domain_session(a->flags, a->env);
       std::cout << tenancy::domain_json(
-                       value_or_exit(s.service->remove(s.env, a->org, a->name, domain_cli_actor())))
+                       value_or_exit(s.service->remove(s.env, a->org, a->name, cli_actor())))
                        .dump(2)
                 << "\n";
     });

@@ -1,8 +1,6 @@
 // `gatehouse keys ...` (signing keys and key settings of an issuer) and `gatehouse kek ...`
 // (an organization's customer-managed key, the master key): the same services as the admin
 // API, audited with actor "cli".
-#include <unistd.h>
-
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -22,44 +20,19 @@ const std::vector<std::string> kFlags = {"data_dir",   "store",           "peppe
                                          "public_url", "master_key_file", "kek_pkcs11_modules",
                                          "log_level"};
 
-struct KeySession {
-  Config config;
-  std::unique_ptr<store::Store> store;
+struct KeySession : CliSession {
   std::unique_ptr<tenancy::TenancyService> tenancy;
   std::unique_ptr<tenancy::Sealing> sealing;
   std::unique_ptr<tenancy::KeyService> keys;
-  store::Environment env;
 };
 
 KeySession open_session(const ConfigFlags& flags, const std::string& env_name) {
-  KeySession s;
-  s.config = load_or_exit(flags);
-  s.store = open_store_or_exit(s.config, true);
-  auto pepper = tenancy::load_or_create_pepper(s.config);
-  if (!pepper) exit_with(pepper.error(), 2);
-  s.tenancy = std::make_unique<tenancy::TenancyService>(*s.store,
-                                                        tenancy::SecretHasher(std::move(*pepper)));
-  auto sealing = tenancy::Sealing::open(s.config, *s.store);
-  if (!sealing) exit_with(sealing.error(), 2);
-  s.sealing = std::move(*sealing);
+  KeySession s{open_cli_session(flags, env_name)};
+  s.tenancy = open_tenancy_or_exit(s);
+  s.sealing = open_sealing_or_exit(s);
   s.keys =
       std::make_unique<tenancy::KeyService>(*s.store, *s.sealing, *s.tenancy, s.config.public_url);
-  auto env = s.store->read<store::Environment>(
-      [&](store::Repositories& r) { return r.environments().get(env_name); });
-  if (!env) exit_with(env.error());
-  s.env = *env;
   return s;
-}
-
-tenancy::Actor cli_actor() {
-  const char* user = getenv("USER");
-  return {"cli", user ? user : std::to_string(getuid()), "", "local"};
-}
-
-template <class T>
-T value_or_exit(Result<T> r) {
-  if (!r) exit_with(r.error());
-  return std::move(*r);
 }
 
 jose::Alg alg_or_exit(const std::string& name) {

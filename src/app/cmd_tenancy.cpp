@@ -1,7 +1,5 @@
 // `gatehouse org ...` and `gatehouse apikey ...`: the same operations as the admin API,
 // through the same service (audited with actor "cli").
-#include <unistd.h>
-
 #include <iostream>
 
 #include "app/command_registry.h"
@@ -14,40 +12,15 @@ namespace {
 
 const std::vector<std::string> kFlags = {"data_dir", "store", "pepper_file", "log_level"};
 
-struct Session {
-  Config config;
-  std::unique_ptr<store::Store> store;
+struct Session : CliSession {
   std::unique_ptr<tenancy::TenancyService> service;
-  store::Environment env;
 };
 
 Session open_session(const ConfigFlags& flags, const std::string& env_name) {
-  Session s;
-  s.config = load_or_exit(flags);
-  s.store = open_store_or_exit(s.config, true);
-  auto pepper = tenancy::load_or_create_pepper(s.config);
-  if (!pepper) exit_with(pepper.error(), 2);
-  s.service = std::make_unique<tenancy::TenancyService>(*s.store,
-                                                        tenancy::SecretHasher(std::move(*pepper)));
-  auto env = s.store->read<store::Environment>(
-      [&](store::Repositories& r) { return r.environments().get(env_name); });
-  if (!env) exit_with(env.error());
-  s.env = *env;
+  Session s{open_cli_session(flags, env_name)};
+  s.service = open_tenancy_or_exit(s);
   return s;
 }
-
-tenancy::Actor cli_actor() {
-  const char* user = getenv("USER");
-  return {"cli", user ? user : std::to_string(getuid()), "", "local"};
-}
-
-template <class T>
-T or_exit(Result<T> r) {
-  if (!r) exit_with(r.error());
-  return std::move(*r);
-}
-
-void print(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
 
 }  // namespace
 
@@ -84,8 +57,8 @@ GATEHOUSE_REGISTER_COMMAND(org, [](CLI::App& root) {
           exit_with(Error(ErrorCode::RequestInvalidField, "--metadata must be a JSON object"));
         in.metadata = m;
       }
-      print(tenancy::organization_json(
-          or_exit(s.service->create_organization(s.env, in, cli_actor()))));
+      print_json(tenancy::organization_json(
+          value_or_exit(s.service->create_organization(s.env, in, cli_actor()))));
     });
   }
   {
@@ -94,13 +67,13 @@ GATEHOUSE_REGISTER_COMMAND(org, [](CLI::App& root) {
     cmd->add_option("--limit", a->limit, "At most this many (1-100)");
     cmd->callback([a = a] {
       auto s = open_session(a->flags, a->env);
-      auto page =
-          or_exit(s.store->read<store::PageOf<store::Organization>>([&](store::Repositories& r) {
+      auto page = value_or_exit(
+          s.store->read<store::PageOf<store::Organization>>([&](store::Repositories& r) {
             return r.organizations().list(s.env.id, {"", a->limit}, a->include_deleted);
           }));
       nlohmann::json out = nlohmann::json::array();
       for (const auto& o : page.items) out.push_back(tenancy::organization_json(o));
-      print(out);
+      print_json(out);
     });
   }
   {
@@ -108,7 +81,7 @@ GATEHOUSE_REGISTER_COMMAND(org, [](CLI::App& root) {
     cmd->add_option("id", a->id, "Organization id")->required();
     cmd->callback([a = a] {
       auto s = open_session(a->flags, a->env);
-      print(tenancy::organization_json(or_exit(s.store->read<store::Organization>(
+      print_json(tenancy::organization_json(value_or_exit(s.store->read<store::Organization>(
           [&](store::Repositories& r) { return r.organizations().get(s.env.id, a->id, true); }))));
     });
   }
@@ -125,8 +98,8 @@ GATEHOUSE_REGISTER_COMMAND(org, [](CLI::App& root) {
       if (!a->name.empty()) in.name = a->name;
       if (!a->slug.empty()) in.slug = a->slug;
       if (!a->status.empty()) in.status = a->status;
-      print(tenancy::organization_json(
-          or_exit(s.service->update_organization(s.env, a->id, in, a->if_version, cli_actor()))));
+      print_json(tenancy::organization_json(value_or_exit(
+          s.service->update_organization(s.env, a->id, in, a->if_version, cli_actor()))));
     });
   }
   {
@@ -134,8 +107,8 @@ GATEHOUSE_REGISTER_COMMAND(org, [](CLI::App& root) {
     cmd->add_option("id", a->id, "Organization id")->required();
     cmd->callback([a = a] {
       auto s = open_session(a->flags, a->env);
-      print(tenancy::organization_json(
-          or_exit(s.service->delete_organization(s.env, a->id, cli_actor()))));
+      print_json(tenancy::organization_json(
+          value_or_exit(s.service->delete_organization(s.env, a->id, cli_actor()))));
     });
   }
   {
@@ -143,8 +116,8 @@ GATEHOUSE_REGISTER_COMMAND(org, [](CLI::App& root) {
     cmd->add_option("id", a->id, "Organization id")->required();
     cmd->callback([a = a] {
       auto s = open_session(a->flags, a->env);
-      print(tenancy::organization_json(
-          or_exit(s.service->restore_organization(s.env, a->id, cli_actor()))));
+      print_json(tenancy::organization_json(
+          value_or_exit(s.service->restore_organization(s.env, a->id, cli_actor()))));
     });
   }
 });
@@ -175,21 +148,21 @@ GATEHOUSE_REGISTER_COMMAND(apikey, [](CLI::App& root) {
       const std::string role =
           a->role.empty() ? (a->org.empty() ? "admin" : "organization") : a->role;
       auto issued =
-          or_exit(s.service->create_api_key(s.env, {a->name, role, a->org, 0}, cli_actor()));
+          value_or_exit(s.service->create_api_key(s.env, {a->name, role, a->org, 0}, cli_actor()));
       auto j = tenancy::api_key_json(issued.key);
       j["secret"] = issued.token;
-      print(j);
+      print_json(j);
     });
   }
   {
     auto [cmd, a] = add("list", "List keys (never their secrets)");
     cmd->callback([a = a] {
       auto s = open_session(a->flags, a->env);
-      auto keys = or_exit(s.store->read<std::vector<store::ApiKey>>(
+      auto keys = value_or_exit(s.store->read<std::vector<store::ApiKey>>(
           [&](store::Repositories& r) { return r.api_keys().list(s.env.id, a->org); }));
       nlohmann::json out = nlohmann::json::array();
       for (const auto& k : keys) out.push_back(tenancy::api_key_json(k));
-      print(out);
+      print_json(out);
     });
   }
   {
@@ -197,8 +170,8 @@ GATEHOUSE_REGISTER_COMMAND(apikey, [](CLI::App& root) {
     cmd->add_option("id", a->id, "Key id")->required();
     cmd->callback([a = a] {
       auto s = open_session(a->flags, a->env);
-      print(tenancy::api_key_json(
-          or_exit(s.service->revoke_api_key(s.env, a->org, a->id, cli_actor()))));
+      print_json(tenancy::api_key_json(
+          value_or_exit(s.service->revoke_api_key(s.env, a->org, a->id, cli_actor()))));
     });
   }
 });

@@ -1,7 +1,5 @@
 // `gatehouse webhook ...`: webhook endpoints, their secrets, delivery history and manual
 // redelivery, through the same service as the admin API (audited with actor "cli").
-#include <unistd.h>
-
 #include <iostream>
 
 #include "app/command_registry.h"
@@ -24,31 +22,15 @@ struct WebhookArgs {
   bool disable = false, enable = false;
 };
 
-template <class T>
-T or_exit(Result<T> r) {
-  if (!r) exit_with(r.error());
-  return std::move(*r);
-}
-
-void print(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
-
-tenancy::Actor cli_actor() {
-  const char* user = getenv("USER");
-  return {"cli", user ? user : std::to_string(getuid()), "", "local"};
-}
-
 // Opens the store and runs `fn` with the service and the scope.
 void with_service(const WebhookArgs& a,
                   const std::function<void(events::WebhookService&, events::WebhookScope)>& fn) {
-  Config config = load_or_exit(a.flags);
-  auto store = open_store_or_exit(config, true);
-  auto env = or_exit(store->read<store::Environment>(
-      [&](store::Repositories& r) { return r.environments().get(a.env); }));
-  auto sealing = or_exit(tenancy::Sealing::open(config, *store));
-  events::WebhookService service(
-      *store, *sealing,
-      {config.webhook_retry_base_ms, config.webhook_retry_max_ms, config.webhook_max_attempts});
-  fn(service, events::WebhookScope{env, a.org});
+  CliSession s = open_cli_session(a.flags, a.env);
+  auto sealing = open_sealing_or_exit(s);
+  events::WebhookService service(*s.store, *sealing,
+                                 {s.config.webhook_retry_base_ms, s.config.webhook_retry_max_ms,
+                                  s.config.webhook_max_attempts});
+  fn(service, events::WebhookScope{s.env, a.org});
 }
 
 }  // namespace
@@ -76,10 +58,10 @@ GATEHOUSE_REGISTER_COMMAND(webhook, [](CLI::App& root) {
         in.url = a->url;
         in.description = a->description;
         if (!a->event_types.empty()) in.event_types = a->event_types;
-        auto issued = or_exit(s.create(scope, in, cli_actor()));
+        auto issued = value_or_exit(s.create(scope, in, cli_actor()));
         auto j = events::endpoint_json(issued.endpoint);
         j["secret"] = issued.secret;
-        print(j);
+        print_json(j);
       });
     });
   }
@@ -88,8 +70,8 @@ GATEHOUSE_REGISTER_COMMAND(webhook, [](CLI::App& root) {
     cmd->callback([a = a] {
       with_service(*a, [&](events::WebhookService& s, events::WebhookScope scope) {
         nlohmann::json out = nlohmann::json::array();
-        for (const auto& e : or_exit(s.list(scope))) out.push_back(events::endpoint_json(e));
-        print(out);
+        for (const auto& e : value_or_exit(s.list(scope))) out.push_back(events::endpoint_json(e));
+        print_json(out);
       });
     });
   }
@@ -107,7 +89,8 @@ GATEHOUSE_REGISTER_COMMAND(webhook, [](CLI::App& root) {
         if (!a->event_types.empty()) in.event_types = a->event_types;
         if (a->disable) in.enabled = false;
         if (a->enable) in.enabled = true;
-        print(events::endpoint_json(or_exit(s.update(scope, a->id, in, -1, cli_actor()))));
+        print_json(
+            events::endpoint_json(value_or_exit(s.update(scope, a->id, in, -1, cli_actor()))));
       });
     });
   }
@@ -116,8 +99,8 @@ GATEHOUSE_REGISTER_COMMAND(webhook, [](CLI::App& root) {
     cmd->add_option("id", a->id, "Endpoint id")->required();
     cmd->callback([a = a] {
       with_service(*a, [&](events::WebhookService& s, events::WebhookScope scope) {
-        or_exit(s.remove(scope, a->id, cli_actor()));
-        print({{"deleted", a->id}});
+        value_or_exit(s.remove(scope, a->id, cli_actor()));
+        print_json({{"deleted", a->id}});
       });
     });
   }
@@ -128,10 +111,10 @@ GATEHOUSE_REGISTER_COMMAND(webhook, [](CLI::App& root) {
     cmd->add_option("--overlap-seconds", a->overlap_s, "How long the old secret keeps signing");
     cmd->callback([a = a] {
       with_service(*a, [&](events::WebhookService& s, events::WebhookScope scope) {
-        auto issued = or_exit(s.rotate_secret(scope, a->id, a->overlap_s, cli_actor()));
+        auto issued = value_or_exit(s.rotate_secret(scope, a->id, a->overlap_s, cli_actor()));
         auto j = events::endpoint_json(issued.endpoint);
         j["secret"] = issued.secret;
-        print(j);
+        print_json(j);
       });
     });
   }
@@ -143,10 +126,10 @@ GATEHOUSE_REGISTER_COMMAND(webhook, [](CLI::App& root) {
     cmd->callback([a = a] {
       with_service(*a, [&](events::WebhookService& s, events::WebhookScope scope) {
         nlohmann::json out = nlohmann::json::array();
-        for (const auto& d : or_exit(s.deliveries(scope, a->id, a->before, a->limit))) {
+        for (const auto& d : value_or_exit(s.deliveries(scope, a->id, a->before, a->limit))) {
           out.push_back(events::delivery_json(d));
         }
-        print(out);
+        print_json(out);
       });
     });
   }
@@ -156,7 +139,8 @@ GATEHOUSE_REGISTER_COMMAND(webhook, [](CLI::App& root) {
     cmd->add_option("delivery", a->delivery, "Delivery id")->required();
     cmd->callback([a = a] {
       with_service(*a, [&](events::WebhookService& s, events::WebhookScope scope) {
-        print(events::delivery_json(or_exit(s.redeliver(scope, a->id, a->delivery, cli_actor()))));
+        print_json(events::delivery_json(
+            value_or_exit(s.redeliver(scope, a->id, a->delivery, cli_actor()))));
       });
     });
   }

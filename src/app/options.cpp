@@ -1,8 +1,11 @@
 #include "app/options.h"
 
+#include <unistd.h>
+
 #include <iostream>
 
 #include "core/log.h"
+#include "tenancy/secrets.h"
 
 namespace gh::app {
 
@@ -50,5 +53,34 @@ std::unique_ptr<store::Store> open_store_or_exit(const Config& config, bool migr
   }
   return std::move(*store);
 }
+
+CliSession open_cli_session(const ConfigFlags& flags, const std::string& env_name) {
+  CliSession s;
+  s.config = load_or_exit(flags);
+  s.store = open_store_or_exit(s.config, true);
+  s.env = value_or_exit(s.store->read<store::Environment>(
+      [&](store::Repositories& r) { return r.environments().get(env_name); }));
+  return s;
+}
+
+std::unique_ptr<tenancy::TenancyService> open_tenancy_or_exit(const CliSession& session) {
+  auto pepper = tenancy::load_or_create_pepper(session.config);
+  if (!pepper) exit_with(pepper.error(), 2);
+  return std::make_unique<tenancy::TenancyService>(*session.store,
+                                                   tenancy::SecretHasher(std::move(*pepper)));
+}
+
+std::unique_ptr<tenancy::Sealing> open_sealing_or_exit(const CliSession& session) {
+  auto sealing = tenancy::Sealing::open(session.config, *session.store);
+  if (!sealing) exit_with(sealing.error(), 2);
+  return std::move(*sealing);
+}
+
+tenancy::Actor cli_actor() {
+  const char* user = getenv("USER");
+  return {"cli", user ? user : std::to_string(getuid()), "", "local"};
+}
+
+void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
 
 }  // namespace gh::app
