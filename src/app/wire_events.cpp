@@ -53,19 +53,39 @@ GATEHOUSE_REGISTER_WORKERS(events, [](ServerContext& ctx) {
                        return std::chrono::milliseconds(n && *n > 0 ? 0 : 100);
                      }});
   const int64_t timeout_ms = ctx.config.webhook_timeout_ms;
+  // Delivery thread 0 polls for due deliveries; the others sleep until it finds a full batch
+  // (more is due than one thread sends) and help until the backlog is gone. An idle node so
+  // keeps one delivery thread touching the store, not all of them: each one that does keeps a
+  // malloc arena and a store session resident (issue 2's idle-memory target).
+  struct Backlog {
+    std::mutex mu;
+    std::condition_variable_any grew;
+    bool full = false;
+  };
+  auto backlog = std::make_shared<Backlog>();
   for (int i = 0; i < threads; ++i) {
     workers.push_back({"events-delivery-" + std::to_string(i),
-                       [service, node, timeout_ms, i](std::stop_token stop) {
+                       [service, node, timeout_ms, i, backlog](std::stop_token stop) {
                          http::HttpClient client(
                              {.timeout_ms = timeout_ms, .connect_timeout_ms = timeout_ms});
                          const std::string owner = node + "/" + std::to_string(i);
                          constexpr int kBatch = 10;
                          while (!stop.stop_requested()) {
-                           auto n = service->deliver_due(client, owner, kBatch, timeout_ms);
-                           if (!n) {
-                             log::warn("webhook delivery failed", {{"error", n.error().text()}});
+                           if (i > 0) {
+                             std::unique_lock lock(backlog->mu);
+                             if (!backlog->grew.wait(lock, stop, [&] { return backlog->full; }))
+                               break;
                            }
-                           if (!n || *n < kBatch) nap(stop, 100);
+                           auto n = service->deliver_due(client, owner, kBatch, timeout_ms);
+                           if (!n)
+                             log::warn("webhook delivery failed", {{"error", n.error().text()}});
+                           const bool full = n && *n == kBatch;
+                           if (i == 0) {
+                             std::lock_guard lock(backlog->mu);
+                             if (full && !backlog->full) backlog->grew.notify_all();
+                             backlog->full = full;
+                           }
+                           if (!full) nap(stop, 100);
                          }
                        }});
   }
