@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as jose from 'jose';
 import * as client from 'openid-client';
-import { cleanup, cli, cliFails, startServer, tempDir } from '../integration/lib.mjs';
+import { cleanup, cli, cliFails, freePort, startServer, tempDir } from '../integration/lib.mjs';
 
 let dir, srv, demo, api, issuer, config;
 const json = { 'Content-Type': 'application/json' };
@@ -33,9 +33,10 @@ const jwks = () => jose.createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.j
 
 before(async () => {
   dir = tempDir();
-  srv = await startServer({ dataDir: dir });
+  const port = await freePort();
   demo = JSON.parse(cli(['seed-demo', '--data-dir', dir, '--log-level', 'warn',
-    '--public-url', srv.url]));
+    '--public-url', `http://127.0.0.1:${port}`]));
+  srv = await startServer({ dataDir: dir, port });
   api = `${srv.url}/api/v1/environments/sandbox`;
   issuer = `${srv.url}/sandbox`;
   config = await discover(demo.client_id, demo.client_secret);
