@@ -1,0 +1,108 @@
+#include "oauth/client_authentication.h"
+
+#include "core/encoding.h"
+
+namespace gh::oauth {
+
+namespace {
+
+struct Presented {
+  std::string client_id;
+  std::optional<std::string> secret;
+  std::string method;
+};
+
+OAuthError failed(bool basic, std::string description) {
+  OAuthError e = invalid_client(std::move(description));
+  e.basic_challenge = basic;
+  return e;
+}
+
+OAuthResult<Presented> presented_credentials(const http::Request& req, const FormParams& form) {
+  auto auth = req.header("Authorization");
+  const bool has_basic = auth && auth->size() > 6 &&
+                         (auth->substr(0, 6) == "Basic " || auth->substr(0, 6) == "basic ");
+  if (has_basic) {
+    if (form.has("client_secret")) {
+      return oauth_fail(invalid_request(
+          "Use one client authentication method: Basic or client_secret, not both"));
+    }
+    auto decoded = base64_decode(auth->substr(6));
+    if (!decoded) return oauth_fail(failed(true, "The Basic credentials are not base64"));
+    const auto colon = decoded->find(':');
+    if (colon == std::string::npos) {
+      return oauth_fail(failed(true, "The Basic credentials are not client_id:client_secret"));
+    }
+    // RFC 6749 §2.3.1: both halves are form-urlencoded before base64.
+    auto id = percent_decode(decoded->substr(0, colon), true);
+    auto secret = percent_decode(decoded->substr(colon + 1), true);
+    if (!id || !secret || id->empty()) {
+      return oauth_fail(failed(true, "The Basic credentials are malformed"));
+    }
+    if (auto body_id = form.get("client_id"); body_id && *body_id != *id) {
+      return oauth_fail(invalid_request("client_id in the body differs from the Basic username"));
+    }
+    return Presented{*id, *secret, "client_secret_basic"};
+  }
+  auto id = form.get("client_id");
+  if (!id) return oauth_fail(failed(false, "Client authentication is required"));
+  if (auto secret = form.get("client_secret")) return Presented{*id, *secret, "client_secret_post"};
+  return Presented{*id, std::nullopt, "none"};
+}
+
+}  // namespace
+
+OAuthResult<AuthenticatedClient> ClientAuthenticator::authenticate(const store::Environment& env,
+                                                                   const http::Request& req,
+                                                                   const FormParams& form) const {
+  auto p = presented_credentials(req, form);
+  if (!p) return oauth_fail(p.error());
+  const bool basic = p->method == "client_secret_basic";
+  struct Loaded {
+    store::Application app;
+    std::vector<store::ClientSecret> secrets;
+  };
+  auto loaded = store_.read<Loaded>([&](store::Repositories& r) -> Result<Loaded> {
+    auto app = r.applications().find_by_client_id(env.id, p->client_id);
+    if (!app) return fail(app.error());
+    auto secrets = r.applications().list_secrets(env.id, app->organization_id, app->id);
+    if (!secrets) return fail(secrets.error());
+    return Loaded{std::move(*app), std::move(*secrets)};
+  });
+  if (!loaded) {
+    if (loaded.error().code == ErrorCode::ApplicationNotFound) {
+      return oauth_fail(failed(basic, "Unknown client"));
+    }
+    return oauth_fail(server_error("The client could not be looked up"));
+  }
+  const auto& app = loaded->app;
+  if (app.status != "active") return oauth_fail(failed(basic, "The client is disabled"));
+  if (app.type == "public") {
+    if (p->secret) {
+      return oauth_fail(failed(basic, "A public client has no secret; send client_id only"));
+    }
+    return AuthenticatedClient{app, "none"};
+  }
+  if (!p->secret) {
+    return oauth_fail(failed(basic, "This client must authenticate with its client secret"));
+  }
+  if (p->method != app.token_endpoint_auth_method) {
+    return oauth_fail(failed(basic, "This client is registered for " +
+                                        app.token_endpoint_auth_method + ", not " + p->method));
+  }
+  auto lookup = tenancy::secret_lookup(*p->secret, kClientSecretPrefix);
+  if (!lookup) return oauth_fail(failed(basic, "Invalid client secret"));
+  const int64_t now = clock_.now_ms();
+  for (const auto& s : loaded->secrets) {
+    if (s.lookup != *lookup) continue;  // the lookup is public; the hash compare is not
+    if (!hasher_.matches(*p->secret, s.hash)) break;
+    if (s.revoked_at_ms != 0) return oauth_fail(failed(basic, "The client secret was revoked"));
+    if (s.expires_at_ms != 0 && now >= s.expires_at_ms) {
+      return oauth_fail(failed(basic, "The client secret has expired"));
+    }
+    return AuthenticatedClient{app, p->method};
+  }
+  return oauth_fail(failed(basic, "Invalid client secret"));
+}
+
+}  // namespace gh::oauth

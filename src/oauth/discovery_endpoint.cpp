@@ -1,0 +1,89 @@
+// GET /{env}/.well-known/openid-configuration (OpenID Connect Discovery 1.0 §3, RFC 8414):
+// only what the provider really does. Cached per environment for 30 s: the signing algorithms
+// follow the issuer's keys and the claims the attribute catalog.
+#include <algorithm>
+#include <set>
+
+#include "crypto/jose/algorithm.h"
+#include "oauth/provider.h"
+
+namespace gh::oauth {
+
+namespace {
+constexpr int64_t kDiscoveryCacheMs = 30'000;
+}
+
+Result<nlohmann::json> Provider::discovery(const store::Environment& env) {
+  const int64_t now = clock_.now_ms();
+  {
+    std::lock_guard lock(discovery_mu_);
+    auto it = discovery_cache_.find(env.id);
+    if (it != discovery_cache_.end() && now - it->second.second < kDiscoveryCacheMs) {
+      return it->second.first;
+    }
+  }
+  const std::string iss = signer_.issuer_url(env, "");
+  auto keys = signer_.keys(env, "");
+  if (!keys) return fail(keys.error());
+  std::vector<std::string> algs;
+  for (const auto& k : (*keys)->entries()) {
+    if (k.use != jose::KeyUse::Sig) continue;
+    if (k.state != jose::KeyState::Active) continue;
+    std::string name(jose::alg_name(k.alg));
+    if (std::find(algs.begin(), algs.end(), name) == algs.end()) algs.push_back(name);
+  }
+  auto claims = claims_supported(env);
+  if (!claims) return fail(claims.error());
+  std::vector<std::string> scopes = {"openid", "profile", "email", "offline_access"};
+  auto resources = store_.read<store::PageOf<store::Resource>>([&](store::Repositories& r) {
+    return r.applications().list_resources(env.id, {.after = "", .limit = 100});
+  });
+  if (!resources) return fail(resources.error());
+  std::set<std::string> permissions;
+  for (const auto& res : resources->items) {
+    for (const auto& p : res.permissions) permissions.insert(p.name);
+  }
+  scopes.insert(scopes.end(), permissions.begin(), permissions.end());
+
+  nlohmann::json doc = {
+      {"issuer", iss},
+      {"authorization_endpoint", iss + "/oauth2/authorize"},
+      {"token_endpoint", iss + "/oauth2/token"},
+      {"userinfo_endpoint", iss + "/oauth2/userinfo"},
+      {"jwks_uri", iss + "/.well-known/jwks.json"},
+      {"introspection_endpoint", iss + "/oauth2/introspect"},
+      {"revocation_endpoint", iss + "/oauth2/revoke"},
+      {"response_types_supported", {"code"}},
+      {"response_modes_supported", {"query", "form_post"}},
+      {"grant_types_supported", grants_.grant_types()},
+      {"subject_types_supported", {"public"}},
+      {"id_token_signing_alg_values_supported", algs},
+      {"token_endpoint_auth_methods_supported",
+       {"client_secret_basic", "client_secret_post", "none"}},
+      {"introspection_endpoint_auth_methods_supported",
+       {"client_secret_basic", "client_secret_post"}},
+      {"revocation_endpoint_auth_methods_supported",
+       {"client_secret_basic", "client_secret_post", "none"}},
+      {"code_challenge_methods_supported", {"S256"}},
+      {"scopes_supported", scopes},
+      {"claims_supported", *claims},
+      {"claims_parameter_supported", true},
+      {"request_parameter_supported", false},
+      {"request_uri_parameter_supported", false},
+      {"authorization_response_iss_parameter_supported", true},
+  };
+  std::lock_guard lock(discovery_mu_);
+  discovery_cache_[env.id] = {doc, now};
+  return doc;
+}
+
+http::Response discovery_endpoint(Provider& p, const store::Environment& env,
+                                  const http::Request& req) {
+  auto doc = p.discovery(env);
+  if (!doc) return http::Response::problem(doc.error(), req);
+  auto res = http::Response::json(200, *doc);
+  res.set_header("Cache-Control", "public, max-age=300");
+  return res;
+}
+
+}  // namespace gh::oauth

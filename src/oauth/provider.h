@@ -1,0 +1,84 @@
+// The OIDC provider's back channel for one process: the parts every endpoint shares (client
+// authentication, the grant registry, token issuing and verification). Endpoints are free
+// functions, one file each (token_endpoint.cpp, introspection_endpoint.cpp, ...).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "http/message.h"
+#include "identity/user_directory.h"
+#include "oauth/access_token_verifier.h"
+#include "oauth/client_authentication.h"
+#include "oauth/grant_handler.h"
+#include "oauth/token_issuer.h"
+#include "oauth/user_permissions.h"
+#include "store/store.h"
+
+namespace gh::oauth {
+
+struct ProviderOptions {
+  store::Store& store;
+  TokenSigner& signer;
+  const tenancy::SecretHasher& hasher;
+  UserPermissions& permissions;
+  identity::UserDirectory* users = nullptr;
+  // The environment's claims_supported (the attribute catalog's released claims).
+  std::function<Result<std::vector<std::string>>(const store::Environment&)> claims_supported;
+  const Clock& clock = SystemClock::instance();
+  Random& random = SecureRandom::instance();
+};
+
+class Provider {
+ public:
+  explicit Provider(ProviderOptions options);
+
+  store::Store& store() { return store_; }
+  TokenSigner& signer() { return signer_; }
+  TokenIssuer& issuer() { return issuer_; }
+  ClientAuthenticator& clients() { return clients_; }
+  GrantRegistry& grants() { return grants_; }
+  AccessTokenVerifier& verifier() { return verifier_; }
+  identity::UserDirectory* users() { return users_; }
+  const Clock& clock() const { return clock_; }
+  Result<std::vector<std::string>> claims_supported(const store::Environment& env) {
+    return claims_supported_ ? claims_supported_(env) : std::vector<std::string>{};
+  }
+
+  // The discovery document, cached per environment for 30 s (it lists the keys' algorithms).
+  Result<nlohmann::json> discovery(const store::Environment& env);
+
+ private:
+  store::Store& store_;
+  TokenSigner& signer_;
+  const Clock& clock_;
+  TokenIssuer issuer_;
+  ClientAuthenticator clients_;
+  GrantRegistry grants_;
+  AccessTokenVerifier verifier_;
+  identity::UserDirectory* users_;
+  std::function<Result<std::vector<std::string>>(const store::Environment&)> claims_supported_;
+  std::mutex discovery_mu_;
+  std::unordered_map<std::string, std::pair<nlohmann::json, int64_t>> discovery_cache_;
+};
+
+// POST /{env}/oauth2/token
+http::Response token_endpoint(Provider& p, const store::Environment& env, const http::Request& req);
+// POST /{env}/oauth2/introspect (RFC 7662)
+http::Response introspection_endpoint(Provider& p, const store::Environment& env,
+                                      const http::Request& req);
+// POST /{env}/oauth2/revoke (RFC 7009)
+http::Response revocation_endpoint(Provider& p, const store::Environment& env,
+                                   const http::Request& req);
+// GET|POST /{env}/oauth2/userinfo (OIDC Core §5.3)
+http::Response userinfo_endpoint(Provider& p, const store::Environment& env,
+                                 const http::Request& req);
+// GET /{env}/.well-known/openid-configuration
+http::Response discovery_endpoint(Provider& p, const store::Environment& env,
+                                  const http::Request& req);
+
+}  // namespace gh::oauth

@@ -1,0 +1,39 @@
+#include "oauth/routes.h"
+
+namespace gh::oauth {
+
+namespace {
+
+using Endpoint = http::Response (*)(Provider&, const store::Environment&, const http::Request&);
+
+http::Handler per_environment(tenancy::EnvironmentCache& environments,
+                              std::shared_ptr<Provider> provider, Endpoint endpoint) {
+  return [&environments, provider, endpoint](http::Request& req) {
+    auto env = environments.get(req.param("env"));
+    if (!env) return http::Response::problem(env.error(), req);
+    return endpoint(*provider, *env, req);
+  };
+}
+
+}  // namespace
+
+void add_oauth_routes(http::Router& router, tenancy::EnvironmentCache& environments,
+                      std::shared_ptr<Provider> provider) {
+  http::RouteOptions oauth;
+  oauth.route_class = "oauth";
+  oauth.max_body_bytes = 16 * 1024;
+  router.add("GET", "/{env}/.well-known/openid-configuration",
+             per_environment(environments, provider, discovery_endpoint), oauth);
+  router.add("POST", "/{env}/oauth2/token", per_environment(environments, provider, token_endpoint),
+             oauth);
+  router.add("POST", "/{env}/oauth2/introspect",
+             per_environment(environments, provider, introspection_endpoint), oauth);
+  router.add("POST", "/{env}/oauth2/revoke",
+             per_environment(environments, provider, revocation_endpoint), oauth);
+  router.add("GET", "/{env}/oauth2/userinfo",
+             per_environment(environments, provider, userinfo_endpoint), oauth);
+  router.add("POST", "/{env}/oauth2/userinfo",
+             per_environment(environments, provider, userinfo_endpoint), oauth);
+}
+
+}  // namespace gh::oauth

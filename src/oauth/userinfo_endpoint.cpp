@@ -1,0 +1,62 @@
+// GET|POST /{env}/oauth2/userinfo (OIDC Core §5.3): a Bearer access token of ours (verified,
+// not revoked) that a user's login produced (it has a user subject and the openid scope) gets
+// that user's claims per scope. A client_credentials token has no user: invalid_token.
+// Errors per RFC 6750 §3 in WWW-Authenticate.
+#include <algorithm>
+
+#include "oauth/form_params.h"
+#include "oauth/provider.h"
+
+namespace gh::oauth {
+
+namespace {
+
+http::Response bearer_error(int status, const std::string& error, const std::string& description) {
+  auto res = no_store_json(status, {{"error", error}, {"error_description", description}});
+  std::string challenge = "Bearer realm=\"userinfo\"";
+  if (!error.empty()) challenge += ", error=\"" + error + "\"";
+  res.set_header("WWW-Authenticate", challenge);
+  return res;
+}
+
+}  // namespace
+
+http::Response userinfo_endpoint(Provider& p, const store::Environment& env,
+                                 const http::Request& req) {
+  std::string token;
+  if (auto auth = req.header("Authorization")) {
+    if (auth->size() > 7 && (auth->substr(0, 7) == "Bearer " || auth->substr(0, 7) == "bearer ")) {
+      token = std::string(auth->substr(7));
+    }
+  }
+  if (token.empty()) {
+    auto res = no_store_json(401, {{"error", "invalid_request"},
+                                   {"error_description", "Send the access token as Bearer"}});
+    res.set_header("WWW-Authenticate", "Bearer realm=\"userinfo\"");
+    return res;
+  }
+  auto at = p.verifier().verify(env, token);
+  if (!at) return bearer_error(500, "server_error", "The token could not be checked");
+  if (!*at) return bearer_error(401, "invalid_token", "The access token is not active");
+  const auto& t = **at;
+  const auto scopes = split_scope(t.claims.value("scope", ""));
+  const bool from_user = t.claims.contains("auth_time");
+  if (!from_user || std::find(scopes.begin(), scopes.end(), "openid") == scopes.end()) {
+    return bearer_error(401, "invalid_token",
+                        "UserInfo needs an access token of a user's login with the openid scope");
+  }
+  nlohmann::json out = {{"sub", t.subject}};
+  if (p.users()) {
+    auto claims = p.users()->claims(env.id, t.organization_id, t.subject);
+    if (!claims || claims->state != "active") {
+      return bearer_error(401, "invalid_token", "The user is no longer active");
+    }
+    add_scope_claims(out, scopes, *claims);
+  }
+  if (!t.organization_id.empty()) out["org_id"] = t.organization_id;
+  auto res = http::Response::json(200, out);
+  res.set_header("Cache-Control", "no-store");
+  return res;
+}
+
+}  // namespace gh::oauth
