@@ -1,8 +1,6 @@
 // `gatehouse app ...` (applications, their client secrets and grants) and `gatehouse resource
 // ...` (resources and their permissions): the same service as the admin API, audited with actor
 // "cli". Also the seed-demo step that adds the demo resource and application.
-#include <unistd.h>
-
 #include <iostream>
 
 #include "app/command_registry.h"
@@ -16,39 +14,16 @@ namespace {
 
 const std::vector<std::string> kFlags = {"data_dir", "store", "pepper_file", "log_level"};
 
-struct AppSession {
-  Config config;
-  std::unique_ptr<store::Store> store;
+struct AppSession : CliSession {
   std::unique_ptr<tenancy::TenancyService> tenancy;
   std::unique_ptr<oauth::ApplicationService> apps;
-  store::Environment env;
 };
 
 AppSession open_session(const ConfigFlags& flags, const std::string& env_name) {
-  AppSession s;
-  s.config = load_or_exit(flags);
-  s.store = open_store_or_exit(s.config, true);
-  auto pepper = tenancy::load_or_create_pepper(s.config);
-  if (!pepper) exit_with(pepper.error(), 2);
-  s.tenancy = std::make_unique<tenancy::TenancyService>(*s.store,
-                                                        tenancy::SecretHasher(std::move(*pepper)));
+  AppSession s{open_cli_session(flags, env_name)};
+  s.tenancy = open_tenancy_or_exit(s);
   s.apps = std::make_unique<oauth::ApplicationService>(*s.store, *s.tenancy);
-  auto env = s.store->read<store::Environment>(
-      [&](store::Repositories& r) { return r.environments().get(env_name); });
-  if (!env) exit_with(env.error());
-  s.env = *env;
   return s;
-}
-
-tenancy::Actor cli_actor() {
-  const char* user = getenv("USER");
-  return {"cli", user ? user : std::to_string(getuid()), "", "local"};
-}
-
-template <class T>
-T value_or_exit(Result<T> r) {
-  if (!r) exit_with(r.error());
-  return std::move(*r);
 }
 
 nlohmann::json json_or_exit(const std::string& text) {
