@@ -17,6 +17,7 @@
 #include "store/audit.h"
 #include "store/catalog.h"
 #include "store/change_bus.h"
+#include "store/connections.h"
 #include "store/domains.h"
 #include "store/environments.h"
 #include "store/keys.h"
@@ -63,6 +64,8 @@ class Repositories {
   virtual DomainRepository& domains() = 0;
   virtual KeyRepository& keys() = 0;
   virtual CatalogRepository& catalog() = 0;
+  virtual ConnectionRepository& connections() = 0;
+  virtual LoginTraceRepository& login_traces() = 0;
   // Announce a change; delivered to this process's ChangeBus after commit and, on PostgreSQL,
   // to every node through NOTIFY (transactional: nothing is sent on rollback).
   virtual void changed(const std::string& topic, const std::string& key) = 0;

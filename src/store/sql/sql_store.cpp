@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "store/migrations.h"
 #include "store/sql/catalog_repo.h"
+#include "store/sql/connection_repo.h"
 #include "store/sql/domain_repo.h"
 #include "store/sql/environment_repo.h"
 #include "store/sql/key_repo.h"
@@ -91,7 +92,9 @@ class SqlRepositories final : public Repositories {
         webhooks_(ctx),
         domains_(ctx),
         keys_(ctx),
-        catalog_(ctx) {}
+        catalog_(ctx),
+        connections_(ctx),
+        login_traces_(ctx) {}
   EnvironmentRepository& environments() override { return environments_; }
   OrganizationRepository& organizations() override { return organizations_; }
   ApiKeyRepository& api_keys() override { return api_keys_; }
@@ -102,6 +105,8 @@ class SqlRepositories final : public Repositories {
   DomainRepository& domains() override { return domains_; }
   KeyRepository& keys() override { return keys_; }
   CatalogRepository& catalog() override { return catalog_; }
+  ConnectionRepository& connections() override { return connections_; }
+  LoginTraceRepository& login_traces() override { return login_traces_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
@@ -125,6 +130,8 @@ class SqlRepositories final : public Repositories {
   SqlDomainRepository domains_;
   SqlKeyRepository keys_;
   SqlCatalogRepository catalog_;
+  SqlConnectionRepository connections_;
+  SqlLoginTraceRepository login_traces_;
   std::vector<Change> pending_;
 };
 
