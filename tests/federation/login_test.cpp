@@ -10,6 +10,7 @@
 #include "crypto/kek/local_kek.h"
 #include "federation/discovery.h"
 #include "federation/hosted_login.h"
+#include "federation/routes.h"
 #include "federation/testidp/test_idp.h"
 #include "test_store.h"
 
@@ -258,6 +259,57 @@ TEST(Trace, RedactsSecretFieldsAtAnyDepth) {
   EXPECT_EQ(r["nested"]["code"], "[redacted]");
   EXPECT_EQ(r["email"], "a@b.c");
   EXPECT_EQ(r["nested"]["x"], 1);
+}
+
+TEST(Pages, EscapedWithANonceBoundCspAndAccessibleMarkup) {
+  SeededRandom random(7);
+  auto step = HostedLogin::error_page(
+      Error(ErrorCode::LoginNoConnection, "<script>alert(1)</script> & \"x\""), "req-<1>");
+  auto res = render_step(step, random);
+  EXPECT_EQ(res.status, 404);
+  EXPECT_EQ(res.body.find("<script>alert"), std::string::npos);
+  EXPECT_NE(res.body.find("&lt;script&gt;alert(1)&lt;&#x2f;script&gt; &amp; &quot;x&quot;"),
+            std::string::npos)
+      << res.body;
+  EXPECT_NE(res.body.find("req-&lt;1&gt;"), std::string::npos);
+  EXPECT_NE(res.body.find("login.no_connection"), std::string::npos);
+  EXPECT_NE(res.body.find("<html lang=\"en\">"), std::string::npos);
+  EXPECT_NE(res.body.find("role=\"alert\""), std::string::npos);
+  std::string csp, cache;
+  for (const auto& [k, v] : res.headers) {
+    if (k == "Content-Security-Policy") csp = v;
+    if (k == "Cache-Control") cache = v;
+  }
+  EXPECT_EQ(cache, "no-store");
+  ASSERT_NE(csp.find("default-src 'none'"), std::string::npos);
+  const size_t n = csp.find("'nonce-") + 7;
+  const std::string nonce = csp.substr(n, csp.find('\'', n) - n);
+  EXPECT_NE(res.body.find("<style nonce=\"" + nonce + "\">"), std::string::npos);
+
+  LoginStep email;
+  email.page = "login_email";
+  email.view = {{"request", "r1"}, {"action", "/sandbox/login"}, {"login_hint", ""}};
+  auto page = render_step(email, random).body;
+  EXPECT_NE(page.find("<label for=\"email\">"), std::string::npos);
+  EXPECT_NE(page.find("id=\"email\""), std::string::npos);
+  EXPECT_NE(page.find("<h1>"), std::string::npos);
+
+  LoginStep post;
+  post.kind = LoginStep::Kind::auto_post;
+  post.url = "https://idp.example/sso";
+  post.form = {{"SAMLRequest", "abc\"><x"}};
+  auto form = render_step(post, random);
+  EXPECT_NE(form.body.find("value=\"abc&quot;&gt;&lt;x\""), std::string::npos) << form.body;
+  EXPECT_NE(form.body.find("<script nonce="), std::string::npos);
+
+  LoginStep redirect;
+  redirect.kind = LoginStep::Kind::redirect;
+  redirect.status = 303;
+  redirect.url = "https://id.example/x";
+  redirect.set_cookies = {"a=b"};
+  auto r = render_step(redirect, random);
+  EXPECT_EQ(r.status, 303);
+  EXPECT_TRUE(r.body.empty());
 }
 
 TEST_F(HostedLoginTest, EmailFirstPageUnlessHintsSayWhereToGo) {
