@@ -268,7 +268,7 @@ TEST(Pages, EscapedWithANonceBoundCspAndAccessibleMarkup) {
   auto res = render_step(step, random);
   EXPECT_EQ(res.status, 404);
   EXPECT_EQ(res.body.find("<script>alert"), std::string::npos);
-  EXPECT_NE(res.body.find("&lt;script&gt;alert(1)&lt;&#x2f;script&gt; &amp; &quot;x&quot;"),
+  EXPECT_NE(res.body.find("&lt;script&gt;alert(1)&lt;&#x2F;script&gt; &amp; &quot;x&quot;"),
             std::string::npos)
       << res.body;
   EXPECT_NE(res.body.find("req-&lt;1&gt;"), std::string::npos);

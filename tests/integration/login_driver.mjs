@@ -48,7 +48,7 @@ export class CookieJar {
   }
 }
 
-// mstch escapes & < > " ' and / (as &#x2f;).
+// mstch escapes & < > " ' and / (as &#x2F;).
 function decode(s) {
   return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>')
     .replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCharCode(parseInt(h, 16)))
