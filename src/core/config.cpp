@@ -167,6 +167,8 @@ const std::vector<SettingImpl>& settings() {
                         "Seconds between scheduled re-verifications of each domain."));
     s.push_back(integer("domain_check_timeout_ms", &Config::domain_check_timeout_ms, 100, 60'000,
                         "How long one DNS TXT lookup may take (rounded up to whole seconds)."));
+    s.push_back(integer("login_trace_retention_days", &Config::login_trace_retention_days, 1, 3650,
+                        "Days a login's trace is kept (sealed as organization data)."));
     s.push_back(
         str("log_level", &Config::log_level, "info", "trace, debug, info, warn, error or off."));
     s.push_back(str("pepper_file", &Config::pepper_file, "{data_dir}/pepper",

@@ -51,6 +51,7 @@ struct Config {
   std::string master_key_file;     // default: {data_dir}/master.key
   std::string kek_pkcs11_modules;  // comma-separated allow-list of PKCS#11 module paths
   int64_t key_rotation_check_s = 60;
+  int64_t login_trace_retention_days = 30;
 
   // Derived after loading.
   std::string listen_host;

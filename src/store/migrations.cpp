@@ -332,6 +332,56 @@ const std::vector<Migration>& migrations() {
         "CREATE INDEX oauth_revoked_jtis_expires ON oauth_revoked_jtis (expires_at)",
     };
     m.push_back({8, "applications and oauth grants", v8, v8});
+
+
+    // Connections, login transactions and login traces (issue 6, hosted login). Tenant-scoped:
+    // organization id leads every key. Trace bodies are sealed under the organization's data key.
+    const std::vector<std::string> v9 = {
+        R"(CREATE TABLE connections (
+             organization_id TEXT NOT NULL,
+             id TEXT NOT NULL,
+             environment_id TEXT NOT NULL,
+             type TEXT NOT NULL,
+             name TEXT NOT NULL,
+             status TEXT NOT NULL,
+             domains TEXT NOT NULL,
+             settings TEXT NOT NULL,
+             attribute_mapping TEXT NOT NULL,
+             acr_mapping TEXT NOT NULL,
+             allow_email_linking BIGINT NOT NULL,
+             version BIGINT NOT NULL,
+             created_at BIGINT NOT NULL,
+             updated_at BIGINT NOT NULL,
+             PRIMARY KEY (organization_id, id)))",
+        "CREATE UNIQUE INDEX connections_name ON connections (organization_id, environment_id, "
+        "name)",
+        R"(CREATE TABLE login_transactions (
+             organization_id TEXT NOT NULL,
+             id TEXT NOT NULL,
+             environment_id TEXT NOT NULL,
+             connection_id TEXT NOT NULL,
+             login_request_id TEXT NOT NULL,
+             state TEXT NOT NULL,
+             nonce TEXT NOT NULL,
+             test_mode BIGINT NOT NULL,
+             created_at BIGINT NOT NULL,
+             expires_at BIGINT NOT NULL,
+             finished_at BIGINT NOT NULL,
+             PRIMARY KEY (organization_id, id)))",
+        "CREATE INDEX login_transactions_expires ON login_transactions (expires_at)",
+        R"(CREATE TABLE login_traces (
+             organization_id TEXT NOT NULL,
+             environment_id TEXT NOT NULL,
+             request_id TEXT NOT NULL,
+             connection_id TEXT NOT NULL,
+             body TEXT NOT NULL,
+             created_at BIGINT NOT NULL,
+             updated_at BIGINT NOT NULL,
+             expires_at BIGINT NOT NULL,
+             PRIMARY KEY (organization_id, environment_id, request_id)))",
+        "CREATE INDEX login_traces_expires ON login_traces (expires_at)",
+    };
+    m.push_back({9, "connections", v9, v9});
     return m;
   }();
   return all;

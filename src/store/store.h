@@ -18,6 +18,7 @@
 #include "store/audit.h"
 #include "store/catalog.h"
 #include "store/change_bus.h"
+#include "store/connections.h"
 #include "store/domains.h"
 #include "store/environments.h"
 #include "store/keys.h"
@@ -67,6 +68,8 @@ class Repositories {
   virtual CatalogRepository& catalog() = 0;
   virtual ApplicationRepository& applications() = 0;
   virtual OAuthGrantRepository& oauth_grants() = 0;
+  virtual ConnectionRepository& connections() = 0;
+  virtual LoginTraceRepository& login_traces() = 0;
   // Announce a change; delivered to this process's ChangeBus after commit and, on PostgreSQL,
   // to every node through NOTIFY (transactional: nothing is sent on rollback).
   virtual void changed(const std::string& topic, const std::string& key) = 0;

@@ -14,6 +14,7 @@
 #include "store/migrations.h"
 #include "store/sql/application_repo.h"
 #include "store/sql/catalog_repo.h"
+#include "store/sql/connection_repo.h"
 #include "store/sql/domain_repo.h"
 #include "store/sql/environment_repo.h"
 #include "store/sql/key_repo.h"
@@ -95,7 +96,9 @@ class SqlRepositories final : public Repositories {
         keys_(ctx),
         catalog_(ctx),
         applications_(ctx),
-        oauth_grants_(ctx) {}
+        oauth_grants_(ctx),
+        connections_(ctx),
+        login_traces_(ctx) {}
   EnvironmentRepository& environments() override { return environments_; }
   OrganizationRepository& organizations() override { return organizations_; }
   ApiKeyRepository& api_keys() override { return api_keys_; }
@@ -108,6 +111,8 @@ class SqlRepositories final : public Repositories {
   CatalogRepository& catalog() override { return catalog_; }
   ApplicationRepository& applications() override { return applications_; }
   OAuthGrantRepository& oauth_grants() override { return oauth_grants_; }
+  ConnectionRepository& connections() override { return connections_; }
+  LoginTraceRepository& login_traces() override { return login_traces_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
@@ -133,6 +138,8 @@ class SqlRepositories final : public Repositories {
   SqlCatalogRepository catalog_;
   SqlApplicationRepository applications_;
   SqlOAuthGrantRepository oauth_grants_;
+  SqlConnectionRepository connections_;
+  SqlLoginTraceRepository login_traces_;
   std::vector<Change> pending_;
 };
 

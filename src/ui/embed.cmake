@@ -1,0 +1,12 @@
+# Writes OUT: one C++ table of the templates in DIR (name -> text), as raw string literals.
+file(GLOB files ${DIR}/*.mustache)
+list(SORT files)
+set(body "// Generated from src/ui/templates by embed.cmake: do not edit.\n#include <map>\n#include <string>\nnamespace gh::ui {\nconst std::map<std::string, std::string>& templates() {\n  static const std::map<std::string, std::string> t = {\n")
+foreach(f IN LISTS files)
+  get_filename_component(name ${f} NAME_WE)
+  file(READ ${f} text)
+  string(APPEND body "    {\"${name}\", R\"GHTPL(${text})GHTPL\"},\n")
+endforeach()
+string(APPEND body "  };\n  return t;\n}\n}  // namespace gh::ui\n")
+file(WRITE ${OUT}.tmp "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${OUT}.tmp ${OUT})
