@@ -12,6 +12,7 @@ const std::vector<ErrorInfo>& catalog() {
 #include "core/errors.def"
 #include "crypto/errors.def"
 #include "events/errors.def"
+#include "oauth/authorize_errors.def"
 #include "tenancy/errors.def"
 #undef GATEHOUSE_ERROR
   };

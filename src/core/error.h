@@ -15,6 +15,7 @@ enum class ErrorCode {
 #include "core/errors.def"
 #include "crypto/errors.def"
 #include "events/errors.def"
+#include "oauth/authorize_errors.def"
 #include "tenancy/errors.def"
 #undef GATEHOUSE_ERROR
 };
