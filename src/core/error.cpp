@@ -13,6 +13,7 @@ const std::vector<ErrorInfo>& catalog() {
 #include "crypto/errors.def"
 #include "events/errors.def"
 #include "oauth/authorize_errors.def"
+#include "oauth/errors.def"
 #include "tenancy/errors.def"
 #undef GATEHOUSE_ERROR
   };

@@ -16,6 +16,7 @@ enum class ErrorCode {
 #include "crypto/errors.def"
 #include "events/errors.def"
 #include "oauth/authorize_errors.def"
+#include "oauth/errors.def"
 #include "tenancy/errors.def"
 #undef GATEHOUSE_ERROR
 };

@@ -14,12 +14,14 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "store/api_keys.h"
+#include "store/applications.h"
 #include "store/audit.h"
 #include "store/catalog.h"
 #include "store/change_bus.h"
 #include "store/domains.h"
 #include "store/environments.h"
 #include "store/keys.h"
+#include "store/oauth_grants.h"
 #include "store/organizations.h"
 #include "store/outbox.h"
 #include "store/policies.h"
@@ -63,6 +65,8 @@ class Repositories {
   virtual DomainRepository& domains() = 0;
   virtual KeyRepository& keys() = 0;
   virtual CatalogRepository& catalog() = 0;
+  virtual ApplicationRepository& applications() = 0;
+  virtual OAuthGrantRepository& oauth_grants() = 0;
   // Announce a change; delivered to this process's ChangeBus after commit and, on PostgreSQL,
   // to every node through NOTIFY (transactional: nothing is sent on rollback).
   virtual void changed(const std::string& topic, const std::string& key) = 0;

@@ -12,11 +12,13 @@
 
 #include "core/log.h"
 #include "store/migrations.h"
+#include "store/sql/application_repo.h"
 #include "store/sql/catalog_repo.h"
 #include "store/sql/domain_repo.h"
 #include "store/sql/environment_repo.h"
 #include "store/sql/key_repo.h"
 #include "store/sql/libpq.h"
+#include "store/sql/oauth_grant_repo.h"
 #include "store/sql/outbox_repo.h"
 #include "store/sql/pg_listener.h"
 #include "store/sql/tenancy_repos.h"
@@ -91,7 +93,9 @@ class SqlRepositories final : public Repositories {
         webhooks_(ctx),
         domains_(ctx),
         keys_(ctx),
-        catalog_(ctx) {}
+        catalog_(ctx),
+        applications_(ctx),
+        oauth_grants_(ctx) {}
   EnvironmentRepository& environments() override { return environments_; }
   OrganizationRepository& organizations() override { return organizations_; }
   ApiKeyRepository& api_keys() override { return api_keys_; }
@@ -102,6 +106,8 @@ class SqlRepositories final : public Repositories {
   DomainRepository& domains() override { return domains_; }
   KeyRepository& keys() override { return keys_; }
   CatalogRepository& catalog() override { return catalog_; }
+  ApplicationRepository& applications() override { return applications_; }
+  OAuthGrantRepository& oauth_grants() override { return oauth_grants_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
@@ -125,6 +131,8 @@ class SqlRepositories final : public Repositories {
   SqlDomainRepository domains_;
   SqlKeyRepository keys_;
   SqlCatalogRepository catalog_;
+  SqlApplicationRepository applications_;
+  SqlOAuthGrantRepository oauth_grants_;
   std::vector<Change> pending_;
 };
 
