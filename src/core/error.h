@@ -15,6 +15,8 @@ enum class ErrorCode {
 #include "core/errors.def"
 #include "crypto/errors.def"
 #include "events/errors.def"
+#include "identity/errors.def"
+#include "sessions/errors.def"
 #include "tenancy/errors.def"
 #undef GATEHOUSE_ERROR
 };

@@ -19,7 +19,9 @@
 #include "store/sql/libpq.h"
 #include "store/sql/outbox_repo.h"
 #include "store/sql/pg_listener.h"
+#include "store/sql/session_repo.h"
 #include "store/sql/tenancy_repos.h"
+#include "store/sql/user_repo.h"
 #include "store/sql/webhook_repo.h"
 
 namespace gh::store {
@@ -91,7 +93,9 @@ class SqlRepositories final : public Repositories {
         webhooks_(ctx),
         domains_(ctx),
         keys_(ctx),
-        catalog_(ctx) {}
+        catalog_(ctx),
+        users_(ctx),
+        sessions_(ctx) {}
   EnvironmentRepository& environments() override { return environments_; }
   OrganizationRepository& organizations() override { return organizations_; }
   ApiKeyRepository& api_keys() override { return api_keys_; }
@@ -102,6 +106,8 @@ class SqlRepositories final : public Repositories {
   DomainRepository& domains() override { return domains_; }
   KeyRepository& keys() override { return keys_; }
   CatalogRepository& catalog() override { return catalog_; }
+  UserRepository& users() override { return users_; }
+  SessionRepository& sessions() override { return sessions_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
@@ -125,6 +131,8 @@ class SqlRepositories final : public Repositories {
   SqlDomainRepository domains_;
   SqlKeyRepository keys_;
   SqlCatalogRepository catalog_;
+  SqlUserRepository users_;
+  SqlSessionRepository sessions_;
   std::vector<Change> pending_;
 };
 
