@@ -17,6 +17,8 @@ enum class ErrorCode {
 #include "events/errors.def"
 #include "oauth/authorize_errors.def"
 #include "oauth/errors.def"
+#include "identity/errors.def"
+#include "sessions/errors.def"
 #include "tenancy/errors.def"
 #undef GATEHOUSE_ERROR
 };

@@ -25,6 +25,8 @@
 #include "store/organizations.h"
 #include "store/outbox.h"
 #include "store/policies.h"
+#include "store/sessions.h"
+#include "store/users.h"
 #include "store/webhooks.h"
 
 namespace gh::store {
@@ -67,6 +69,8 @@ class Repositories {
   virtual CatalogRepository& catalog() = 0;
   virtual ApplicationRepository& applications() = 0;
   virtual OAuthGrantRepository& oauth_grants() = 0;
+  virtual UserRepository& users() = 0;
+  virtual SessionRepository& sessions() = 0;
   // Announce a change; delivered to this process's ChangeBus after commit and, on PostgreSQL,
   // to every node through NOTIFY (transactional: nothing is sent on rollback).
   virtual void changed(const std::string& topic, const std::string& key) = 0;

@@ -21,7 +21,9 @@
 #include "store/sql/oauth_grant_repo.h"
 #include "store/sql/outbox_repo.h"
 #include "store/sql/pg_listener.h"
+#include "store/sql/session_repo.h"
 #include "store/sql/tenancy_repos.h"
+#include "store/sql/user_repo.h"
 #include "store/sql/webhook_repo.h"
 
 namespace gh::store {
@@ -95,7 +97,9 @@ class SqlRepositories final : public Repositories {
         keys_(ctx),
         catalog_(ctx),
         applications_(ctx),
-        oauth_grants_(ctx) {}
+        oauth_grants_(ctx),
+        users_(ctx),
+        sessions_(ctx) {}
   EnvironmentRepository& environments() override { return environments_; }
   OrganizationRepository& organizations() override { return organizations_; }
   ApiKeyRepository& api_keys() override { return api_keys_; }
@@ -108,6 +112,8 @@ class SqlRepositories final : public Repositories {
   CatalogRepository& catalog() override { return catalog_; }
   ApplicationRepository& applications() override { return applications_; }
   OAuthGrantRepository& oauth_grants() override { return oauth_grants_; }
+  UserRepository& users() override { return users_; }
+  SessionRepository& sessions() override { return sessions_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
@@ -133,6 +139,8 @@ class SqlRepositories final : public Repositories {
   SqlCatalogRepository catalog_;
   SqlApplicationRepository applications_;
   SqlOAuthGrantRepository oauth_grants_;
+  SqlUserRepository users_;
+  SqlSessionRepository sessions_;
   std::vector<Change> pending_;
 };
 
