@@ -19,8 +19,8 @@
 namespace gh::oauth {
 namespace {
 
-using store::Backend;
 using std::chrono::milliseconds;
+using store::Backend;
 
 const std::string kRedirect = "https://app.example/callback";
 const std::string kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -81,12 +81,11 @@ class AuthorizeEndpoint : public ::testing::TestWithParam<Backend> {
       return r.applications().create_resource(x);
     });
     EXPECT_TRUE(res) << res.error().text();
-    fc_ = std::make_shared<FrontChannel>(FrontChannelOptions{
-        .store = *store_,
-        .sessions = sessions_.lookup(),
-        .public_url = kPublicUrl + "/",
-        .clock = clock_,
-        .random = random_});
+    fc_ = std::make_shared<FrontChannel>(FrontChannelOptions{.store = *store_,
+                                                             .sessions = sessions_.lookup(),
+                                                             .public_url = kPublicUrl + "/",
+                                                             .clock = clock_,
+                                                             .random = random_});
     add_front_channel_routes(router_, environments_, fc_);
   }
 
@@ -110,8 +109,8 @@ class AuthorizeEndpoint : public ::testing::TestWithParam<Backend> {
     a.client_id = client_id;
     a.name = "Demo <App>";
     a.redirect_uris = std::move(redirects);
-    auto created = tx<store::Application>(
-        [&](store::Repositories& r) { return r.applications().create(a); });
+    auto created =
+        tx<store::Application>([&](store::Repositories& r) { return r.applications().create(a); });
     EXPECT_TRUE(created) << created.error().text();
     return *created;
   }
@@ -125,7 +124,7 @@ class AuthorizeEndpoint : public ::testing::TestWithParam<Backend> {
     req.path = target.substr(0, q);
     req.query = q == std::string::npos ? "" : target.substr(q + 1);
     req.body = body;
-    req.request_id = "req-" + std::to_string(++requests_);
+    req.request_id = "req-" + std::to_string(++calls_);
     if (!cookie.empty()) req.headers.emplace_back("Cookie", cookie);
     if (!content_type.empty()) req.headers.emplace_back("Content-Type", content_type);
     auto m = router_.match(method, req.path);
@@ -143,10 +142,14 @@ class AuthorizeEndpoint : public ::testing::TestWithParam<Backend> {
     return q;
   }
   std::vector<std::pair<std::string, std::string>> base() const {
-    return {{"client_id", "gh_app_demo"},          {"redirect_uri", kRedirect},
-            {"response_type", "code"},             {"scope", "openid email"},
-            {"state", "st-1"},                     {"nonce", "n-1"},
-            {"code_challenge", kChallenge},        {"code_challenge_method", "S256"}};
+    return {{"client_id", "gh_app_demo"},
+            {"redirect_uri", kRedirect},
+            {"response_type", "code"},
+            {"scope", "openid email"},
+            {"state", "st-1"},
+            {"nonce", "n-1"},
+            {"code_challenge", kChallenge},
+            {"code_challenge_method", "S256"}};
   }
   Answer authorize(std::vector<std::pair<std::string, std::string>> extra = {},
                    const std::string& cookie = "", const std::string& env = "sandbox") {
@@ -183,7 +186,7 @@ class AuthorizeEndpoint : public ::testing::TestWithParam<Backend> {
     EXPECT_FALSE(a.has_header("Location")) << "never a redirect: " << a.header("Location");
     EXPECT_EQ(a.header("Content-Type"), "text/html; charset=utf-8");
     EXPECT_NE(a.res.body.find(code), std::string::npos) << a.res.body;
-    EXPECT_NE(a.res.body.find("req-" + std::to_string(requests_)), std::string::npos)
+    EXPECT_NE(a.res.body.find("req-" + std::to_string(calls_)), std::string::npos)
         << "the page names the request id";
   }
   void expect_client_error(const Answer& a, const std::string& error) {
@@ -215,7 +218,7 @@ class AuthorizeEndpoint : public ::testing::TestWithParam<Backend> {
   store::Environment env_, other_env_;
   store::Organization acme_, globex_;
   store::Application app_;
-  int requests_ = 0;
+  int calls_ = 0;
 };
 
 TEST_P(AuthorizeEndpoint, UnknownClientGetsTheErrorPageNotARedirect) {
@@ -231,7 +234,8 @@ TEST_P(AuthorizeEndpoint, UnknownClientGetsTheErrorPageNotARedirect) {
 }
 
 TEST_P(AuthorizeEndpoint, UnregisteredRedirectUriGetsTheErrorPage) {
-  for (const std::string uri : {kRedirect + "/", "https://APP.example/callback",
+  for (const std::string& uri :
+       std::vector<std::string>{kRedirect + "/", "https://APP.example/callback",
                                 "https://app.example/Callback", "https://evil.example/callback"}) {
     auto a = authorize({{"redirect_uri", uri}});
     expect_page(a, 400, "authorize.redirect_uri_mismatch");
@@ -245,8 +249,8 @@ TEST_P(AuthorizeEndpoint, UnregisteredRedirectUriGetsTheErrorPage) {
 TEST_P(AuthorizeEndpoint, DisabledApplicationGetsTheErrorPage) {
   auto app = app_;
   app.status = "disabled";
-  ASSERT_TRUE(tx<store::Application>(
-      [&](store::Repositories& r) { return r.applications().update(app); }));
+  ASSERT_TRUE(
+      tx<store::Application>([&](store::Repositories& r) { return r.applications().update(app); }));
   expect_page(authorize(), 400, "authorize.client_disabled");
 }
 
@@ -254,29 +258,30 @@ TEST_P(AuthorizeEndpoint, ErrorsGoToTheClientWithStateAndIss) {
   expect_client_error(authorize({{"response_type", "token"}}), "unsupported_response_type");
   expect_client_error(authorize({{"response_type", "code id_token"}}), "unsupported_response_type");
   expect_client_error(authorize({{"code_challenge_method", "plain"}}), "invalid_request");
-  expect_client_error(authorize({{"code_challenge", "<drop>"}, {"code_challenge_method", "<drop>"}}),
-                      "invalid_request");
+  expect_client_error(
+      authorize({{"code_challenge", "<drop>"}, {"code_challenge_method", "<drop>"}}),
+      "invalid_request");
   expect_client_error(authorize({{"scope", "email"}}), "invalid_scope");
   expect_client_error(authorize({{"claims", "{not json"}}), "invalid_request");
   expect_client_error(authorize({{"resource", "https://api.example/invoices#x"}}),
                       "invalid_target");
   expect_client_error(authorize({{"resource", "https://api.example/unknown"}}), "invalid_target");
-  expect_client_error(authorize({{"scope", "openid invoices:write"},
-                                 {"resource", "https://api.example/invoices"}}),
-                      "invalid_scope");
+  expect_client_error(
+      authorize({{"scope", "openid invoices:write"}, {"resource", "https://api.example/invoices"}}),
+      "invalid_scope");
   expect_client_error(authorize({{"organization", "no-such-org"}}), "invalid_request");
   expect_client_error(authorize({{"prompt", "none login"}}), "invalid_request");
   // A known permission of a known resource passes validation (and goes to the login page).
-  auto ok = authorize(
-      {{"scope", "openid invoices:read"}, {"resource", "https://api.example/invoices"}});
+  auto ok =
+      authorize({{"scope", "openid invoices:read"}, {"resource", "https://api.example/invoices"}});
   EXPECT_EQ(ok.location_base(), kPublicUrl + "/sandbox/login") << ok.header("Location");
 }
 
 TEST_P(AuthorizeEndpoint, TheApplicationMustAllowTheCodeGrant) {
   auto app = app_;
   app.grant_types = {"client_credentials"};
-  ASSERT_TRUE(tx<store::Application>(
-      [&](store::Repositories& r) { return r.applications().update(app); }));
+  ASSERT_TRUE(
+      tx<store::Application>([&](store::Repositories& r) { return r.applications().update(app); }));
   expect_client_error(authorize(), "unauthorized_client");
 }
 
@@ -360,20 +365,20 @@ TEST_P(AuthorizeEndpoint, ASessionThatDoesNotSatisfyTheRequestGoesToTheLoginPage
   auto a = authorize({{"max_age", "600"}}, cookie_for(s));
   EXPECT_EQ(a.location_base(), kRedirect) << "exactly max_age is still fine";
   EXPECT_EQ(a.location_params().count("code"), 1u);
-  auto forced = requests_.find(env_.id, pending_id(authorize({{"max_age", "60"}},
-                                                                         cookie_for(s))));
+  auto forced = requests_.find(env_.id, pending_id(authorize({{"max_age", "60"}}, cookie_for(s))));
   ASSERT_TRUE(forced) << forced.error().text();
   EXPECT_TRUE(forced->force_authn) << "max_age exceeded by the existing session";
   EXPECT_EQ(forced->max_age_s, 60);
 }
 
 TEST_P(AuthorizeEndpoint, LoginThenResumeIssuesTheCode) {
-  auto a = authorize({{"login_hint", "ann@acme.example"},
-                      {"domain_hint", "acme.example"},
-                      {"organization", "acme"},
-                      {"acr_values", "urn:gatehouse:acr:mfa urn:gatehouse:acr:pwd"},
-                      {"claims", R"({"id_token":{"acr":{"essential":true}},"userinfo":{"email":null}})"},
-                      {"response_mode", "form_post"}});
+  auto a =
+      authorize({{"login_hint", "ann@acme.example"},
+                 {"domain_hint", "acme.example"},
+                 {"organization", "acme"},
+                 {"acr_values", "urn:gatehouse:acr:mfa urn:gatehouse:acr:pwd"},
+                 {"claims", R"({"id_token":{"acr":{"essential":true}},"userinfo":{"email":null}})"},
+                 {"response_mode", "form_post"}});
   const std::string id = pending_id(a);
   // What hosted login sees.
   auto lr = requests_.find(env_.id, id);
