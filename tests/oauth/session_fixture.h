@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "core/ids.h"
 #include "core/random.h"
 #include "sessions/session_lookup.h"
 #include "store/store.h"
@@ -86,6 +87,7 @@ class SessionFixture {
     EXPECT_TRUE(user) << user.error().text();
     const auto secret = tenancy::issue_secret("gh_ss_", hasher_, random_);
     store::Session s;
+    s.sid = new_uuid_v7(clock_, random_);
     s.environment_id = env.id;
     s.organization_id = org.id;
     s.user_id = user->id;
