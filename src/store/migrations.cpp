@@ -213,6 +213,65 @@ const std::vector<Migration>& migrations() {
              PRIMARY KEY (organization_id, environment_id, version)))",
     };
     m.push_back({6, "catalog", v6, v6});
+
+    // Users, identity bindings and sessions (issue 6). An email is unique within an
+    // organization when present; (connection, issuer, subject) binds to one user. The session
+    // cookie's lookup is the one environment-wide index (a cookie names no organization).
+    const std::vector<std::string> v7 = {
+        R"(CREATE TABLE users (
+             organization_id TEXT NOT NULL,
+             id TEXT NOT NULL,
+             environment_id TEXT NOT NULL,
+             state TEXT NOT NULL,
+             email TEXT NOT NULL,
+             email_verified BIGINT NOT NULL,
+             name TEXT NOT NULL,
+             given_name TEXT NOT NULL,
+             family_name TEXT NOT NULL,
+             attributes TEXT NOT NULL,
+             version BIGINT NOT NULL,
+             created_at BIGINT NOT NULL,
+             updated_at BIGINT NOT NULL,
+             last_login_at BIGINT NOT NULL,
+             PRIMARY KEY (organization_id, id)))",
+        "CREATE UNIQUE INDEX users_org_email ON users (organization_id, email) WHERE email <> ''",
+        R"(CREATE TABLE identity_bindings (
+             organization_id TEXT NOT NULL,
+             id TEXT NOT NULL,
+             environment_id TEXT NOT NULL,
+             user_id TEXT NOT NULL,
+             connection_id TEXT NOT NULL,
+             issuer TEXT NOT NULL,
+             subject TEXT NOT NULL,
+             created_at BIGINT NOT NULL,
+             last_login_at BIGINT NOT NULL,
+             PRIMARY KEY (organization_id, id)))",
+        "CREATE UNIQUE INDEX identity_bindings_subject ON identity_bindings (organization_id, "
+        "connection_id, issuer, subject)",
+        "CREATE INDEX identity_bindings_user ON identity_bindings (organization_id, user_id)",
+        R"(CREATE TABLE sessions (
+             organization_id TEXT NOT NULL,
+             sid TEXT NOT NULL,
+             environment_id TEXT NOT NULL,
+             user_id TEXT NOT NULL,
+             connection_id TEXT NOT NULL,
+             cookie_lookup TEXT NOT NULL,
+             cookie_hash TEXT NOT NULL,
+             auth_time BIGINT NOT NULL,
+             acr TEXT NOT NULL,
+             amr TEXT NOT NULL,
+             created_at BIGINT NOT NULL,
+             last_seen_at BIGINT NOT NULL,
+             idle_expires_at BIGINT NOT NULL,
+             absolute_expires_at BIGINT NOT NULL,
+             revoked_at BIGINT NOT NULL,
+             revoked_reason TEXT NOT NULL,
+             clients TEXT NOT NULL,
+             PRIMARY KEY (organization_id, sid)))",
+        "CREATE UNIQUE INDEX sessions_cookie ON sessions (environment_id, cookie_lookup)",
+        "CREATE INDEX sessions_user ON sessions (organization_id, user_id, created_at)",
+    };
+    m.push_back({7, "users and sessions", v7, v7});
     // Applications and the OIDC provider's grants (issue 6, tokens). Organization id leads every
     // key ('' for environment-wide applications); codes and refresh tokens are stored only as
     // SHA-256 hashes, client secrets as peppered HMACs.

@@ -22,7 +22,9 @@
 #include "store/sql/oauth_grant_repo.h"
 #include "store/sql/outbox_repo.h"
 #include "store/sql/pg_listener.h"
+#include "store/sql/session_repo.h"
 #include "store/sql/tenancy_repos.h"
+#include "store/sql/user_repo.h"
 #include "store/sql/webhook_repo.h"
 
 namespace gh::store {
@@ -98,7 +100,9 @@ class SqlRepositories final : public Repositories {
         applications_(ctx),
         oauth_grants_(ctx),
         connections_(ctx),
-        login_traces_(ctx) {}
+        login_traces_(ctx),
+        users_(ctx),
+        sessions_(ctx) {}
   EnvironmentRepository& environments() override { return environments_; }
   OrganizationRepository& organizations() override { return organizations_; }
   ApiKeyRepository& api_keys() override { return api_keys_; }
@@ -113,6 +117,8 @@ class SqlRepositories final : public Repositories {
   OAuthGrantRepository& oauth_grants() override { return oauth_grants_; }
   ConnectionRepository& connections() override { return connections_; }
   LoginTraceRepository& login_traces() override { return login_traces_; }
+  UserRepository& users() override { return users_; }
+  SessionRepository& sessions() override { return sessions_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
@@ -140,6 +146,8 @@ class SqlRepositories final : public Repositories {
   SqlOAuthGrantRepository oauth_grants_;
   SqlConnectionRepository connections_;
   SqlLoginTraceRepository login_traces_;
+  SqlUserRepository users_;
+  SqlSessionRepository sessions_;
   std::vector<Change> pending_;
 };
 
