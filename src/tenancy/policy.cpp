@@ -28,7 +28,8 @@ bool is_domain(const std::string& d) {
 nlohmann::json SecurityPolicy::to_json() const {
   return {{"session",
            {{"absolute_lifetime_s", session_absolute_lifetime_s},
-            {"idle_lifetime_s", session_idle_lifetime_s}}},
+            {"idle_lifetime_s", session_idle_lifetime_s},
+            {"max_sessions_per_user", max_sessions_per_user}}},
           {"allowed_connections", allowed_connections},
           {"provisioning_mode", provisioning_mode},
           {"guest_domains", guest_domains},
@@ -46,6 +47,12 @@ Result<nlohmann::json> validate_policy_document(const nlohmann::json& doc) {
     if (!s->is_object()) return fail(invalid("session", "must be an object"));
     for (auto it = s->begin(); it != s->end(); ++it) {
       const std::string field = "session." + it.key();
+      if (it.key() == "max_sessions_per_user") {
+        if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 1000) {
+          return fail(invalid(field, "must be an integer from 0 (unlimited) to 1000"));
+        }
+        continue;
+      }
       if (it.key() != "absolute_lifetime_s" && it.key() != "idle_lifetime_s") {
         return fail(invalid(field, "unknown field"));
       }
@@ -107,6 +114,7 @@ SecurityPolicy effective_policy(const nlohmann::json& environment_doc,
       p.session_absolute_lifetime_s =
           s->value("absolute_lifetime_s", p.session_absolute_lifetime_s);
       p.session_idle_lifetime_s = s->value("idle_lifetime_s", p.session_idle_lifetime_s);
+      p.max_sessions_per_user = s->value("max_sessions_per_user", p.max_sessions_per_user);
     }
     p.allowed_connections = doc->value("allowed_connections", p.allowed_connections);
     p.provisioning_mode = doc->value("provisioning_mode", p.provisioning_mode);

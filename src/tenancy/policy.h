@@ -18,6 +18,8 @@ struct SecurityPolicy {
   std::string provisioning_mode = "jit";         // jit | directory_only
   std::vector<std::string> guest_domains;
   std::string email_linking = "never";  // never | verified_domains
+  // Concurrent live sessions per user; 0: unlimited. Beyond it the oldest are revoked.
+  int64_t max_sessions_per_user = 0;
 
   nlohmann::json to_json() const;
 };

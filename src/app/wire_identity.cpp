@@ -1,0 +1,32 @@
+// Users, identity bindings and sessions in the server: their admin API routes, and the shared
+// services other modules' wiring reaches through identity_module().
+#include "app/wire_identity.h"
+
+#include <map>
+#include <mutex>
+
+#include "identity/user_routes.h"
+#include "sessions/session_routes.h"
+#include "tenancy/service.h"
+
+namespace gh::app {
+
+IdentityModule& identity_module(ServerContext& ctx) {
+  static std::mutex mu;
+  static std::map<const store::Store*, IdentityModule> modules;
+  std::lock_guard lock(mu);
+  auto& m = modules[&ctx.store];
+  if (!m.sessions) {
+    m.sessions = std::make_shared<sessions::SessionService>(ctx.store, ctx.tenancy.hasher());
+    m.identity = std::make_shared<identity::IdentityService>(ctx.store, ctx.tenancy);
+  }
+  return m;
+}
+
+GATEHOUSE_REGISTER_ROUTES(identity, [](ServerContext& ctx, http::Router& router) {
+  auto& m = identity_module(ctx);
+  identity::add_user_routes(ctx.admin_api, router, m.identity);
+  sessions::add_session_routes(ctx.admin_api, router, m.sessions);
+});
+
+}  // namespace gh::app

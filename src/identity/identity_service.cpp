@@ -1,0 +1,401 @@
+#include "identity/identity_service.h"
+
+#include <algorithm>
+
+#include "sessions/session_service.h"
+
+namespace gh::identity {
+
+nlohmann::json user_json(const store::User& u) {
+  return {{"id", u.id},
+          {"organization_id", u.organization_id},
+          {"state", u.state},
+          {"email", u.email},
+          {"email_verified", u.email_verified},
+          {"name", u.name},
+          {"given_name", u.given_name},
+          {"family_name", u.family_name},
+          {"attributes", u.attributes},
+          {"version", u.version},
+          {"created_at", format_rfc3339(u.created_at_ms)},
+          {"updated_at", format_rfc3339(u.updated_at_ms)},
+          {"last_login_at", u.last_login_at_ms ? nlohmann::json(format_rfc3339(u.last_login_at_ms))
+                                               : nlohmann::json(nullptr)}};
+}
+
+nlohmann::json binding_json(const store::IdentityBinding& b) {
+  return {{"id", b.id},
+          {"user_id", b.user_id},
+          {"connection_id", b.connection_id},
+          {"issuer", b.issuer},
+          {"subject", b.subject},
+          {"created_at", format_rfc3339(b.created_at_ms)},
+          {"last_login_at", b.last_login_at_ms ? nlohmann::json(format_rfc3339(b.last_login_at_ms))
+                                               : nlohmann::json(nullptr)}};
+}
+
+IdentityService::IdentityService(store::Store& store, tenancy::TenancyService& tenancy,
+                                 const Clock& clock)
+    : store_(store), tenancy_(tenancy), clock_(clock) {}
+
+Result<UserClaims> IdentityService::claims(std::string_view environment_id,
+                                           std::string_view organization_id,
+                                           std::string_view user_id) {
+  auto user = store_.read<store::User>([&](store::Repositories& repos) {
+    return repos.users().get(environment_id, organization_id, user_id);
+  });
+  if (!user) return fail(user.error());
+  UserClaims c;
+  c.user_id = user->id;
+  c.environment_id = user->environment_id;
+  c.organization_id = user->organization_id;
+  c.state = user->state;
+  c.email = user->email;
+  c.email_verified = user->email_verified;
+  c.name = user->name;
+  c.given_name = user->given_name;
+  c.family_name = user->family_name;
+  c.attributes = user->attributes;
+  return c;
+}
+
+namespace {
+
+std::string email_domain(const std::string& email) {
+  const auto at = email.rfind('@');
+  return at == std::string::npos ? std::string() : email.substr(at + 1);
+}
+
+Error inactive(const store::User& u) {
+  return Error(ErrorCode::IdentityUserInactive,
+               "This user is " + u.state + " in this organization and cannot sign in");
+}
+
+// Who changes a user at sign-in: the connection the login came through.
+tenancy::Actor login_actor(const LoginIdentity& id) {
+  return {"connection", id.connection_id, "", ""};
+}
+
+}  // namespace
+
+Result<ResolvedUser> IdentityService::resolve(const LoginIdentity& identity, bool dry_run) {
+  if (identity.environment_id.empty() || identity.organization_id.empty() ||
+      identity.connection_id.empty() || identity.issuer.empty() || identity.subject.empty()) {
+    return fail(ErrorCode::IdentityInvalidLogin,
+                "The login must name its environment, organization, connection, issuer and "
+                "subject");
+  }
+  std::function<Result<ResolvedUser>(store::Repositories&)> fn = [&](store::Repositories& repos) {
+    return resolve_in(repos, identity, dry_run);
+  };
+  // A dry run reads in a read-only transaction: it cannot write even by mistake.
+  return dry_run ? store_.read<ResolvedUser>(fn) : store_.transact<ResolvedUser>(fn);
+}
+
+Result<ResolvedUser> IdentityService::resolve_in(store::Repositories& repos,
+                                                 const LoginIdentity& id, bool dry_run) {
+  const int64_t now = clock_.now_ms();
+  auto org = repos.organizations().get(id.environment_id, id.organization_id);
+  if (!org) return fail(org.error());
+  auto env = sessions::environment_by_id(repos, id.environment_id);
+  if (!env) return fail(env.error());
+  const tenancy::Actor actor = login_actor(id);
+  const std::string email = store::normalize_email(id.email);
+
+  // 1. A bound subject.
+  auto binding = repos.users().find_binding(id.environment_id, id.organization_id, id.connection_id,
+                                            id.issuer, id.subject);
+  if (!binding) return fail(binding.error());
+  if (*binding) {
+    auto user = repos.users().get(id.environment_id, id.organization_id, (*binding)->user_id);
+    if (!user) return fail(user.error());
+    if (user->state != "active") return fail(inactive(*user));
+    ResolvedUser out{user->id, false, false};
+    if (dry_run) return out;
+    // The IdP is the source of the profile; an email another user holds is not taken over.
+    store::User next = *user;
+    next.name = id.name;
+    next.given_name = id.given_name;
+    next.family_name = id.family_name;
+    next.attributes = id.attributes.is_object() ? id.attributes : nlohmann::json::object();
+    if (!email.empty() && email != user->email) {
+      auto holder = repos.users().find_by_email(id.environment_id, id.organization_id, email);
+      if (!holder) return fail(holder.error());
+      if (!*holder) next.email = email;
+    }
+    if (next.email == email) next.email_verified = id.email_verified;
+    nlohmann::json changed = nlohmann::json::array();
+    if (next.email != user->email) changed.push_back("email");
+    if (next.email_verified != user->email_verified) changed.push_back("email_verified");
+    if (next.name != user->name) changed.push_back("name");
+    if (next.given_name != user->given_name) changed.push_back("given_name");
+    if (next.family_name != user->family_name) changed.push_back("family_name");
+    if (next.attributes != user->attributes) changed.push_back("attributes");
+    if (!changed.empty()) {
+      auto updated = repos.users().update(next, user->version);
+      if (!updated) return fail(updated.error());
+    }
+    if (auto r = repos.users().record_login(id.environment_id, id.organization_id, user->id,
+                                            (*binding)->id, now);
+        !r) {
+      return fail(r.error());
+    }
+    if (auto r =
+            tenancy_.record(repos, *env, id.organization_id, actor, "user.login", "user", user->id,
+                            {{"connection_id", id.connection_id},
+                             {"binding_id", (*binding)->id},
+                             {"profile_changed", changed}},
+                            {{"user_id", user->id},
+                             {"organization_id", id.organization_id},
+                             {"connection_id", id.connection_id}});
+        !r) {
+      return fail(r.error());
+    }
+    return out;
+  }
+
+  auto policy = sessions::effective_policy_in(repos, id.environment_id, id.organization_id);
+  if (!policy) return fail(policy.error());
+
+  // 2. An existing user with the email: linked only as the policy and the connection allow.
+  if (!email.empty()) {
+    auto existing = repos.users().find_by_email(id.environment_id, id.organization_id, email);
+    if (!existing) return fail(existing.error());
+    if (*existing) {
+      const std::string domain = email_domain(email);
+      bool domain_verified = false;
+      const bool guest = std::find(policy->guest_domains.begin(), policy->guest_domains.end(),
+                                   domain) != policy->guest_domains.end();
+      if (!domain.empty() && !guest) {
+        auto claim = repos.domains().find_verified(id.environment_id, domain);
+        if (!claim) return fail(claim.error());
+        domain_verified = *claim && (*claim)->organization_id == id.organization_id;
+      }
+      const bool may_link = policy->email_linking == "verified_domains" && domain_verified &&
+                            id.connection_may_link_by_email;
+      if (!may_link) {
+        Error e(ErrorCode::IdentityEmailInUse,
+                "A user of this organization already has the email '" + email +
+                    "' and this login is not bound to them; an admin can bind it explicitly, "
+                    "or allow this connection to link by email for a verified domain");
+        e.extra["reason"] = policy->email_linking != "verified_domains" ? "policy_never"
+                            : !domain_verified                          ? "domain_not_verified"
+                                                                        : "connection_not_allowed";
+        return fail(e);
+      }
+      const store::User& user = **existing;
+      if (user.state != "active") return fail(inactive(user));
+      ResolvedUser out{user.id, false, true};
+      if (dry_run) return out;
+      store::IdentityBinding b;
+      b.environment_id = id.environment_id;
+      b.organization_id = id.organization_id;
+      b.user_id = user.id;
+      b.connection_id = id.connection_id;
+      b.issuer = id.issuer;
+      b.subject = id.subject;
+      b.last_login_at_ms = now;
+      auto bound = repos.users().bind(b);
+      if (!bound) return fail(bound.error());
+      if (auto r = repos.users().record_login(id.environment_id, id.organization_id, user.id,
+                                              bound->id, now);
+          !r) {
+        return fail(r.error());
+      }
+      const auto j = binding_json(*bound);
+      if (auto r = tenancy_.record(
+              repos, *env, id.organization_id, actor, "user.linked", "user", user.id,
+              {{"binding", j}, {"by", "email"}, {"domain", domain}},
+              {{"user_id", user.id}, {"organization_id", id.organization_id}, {"binding", j}});
+          !r) {
+        return fail(r.error());
+      }
+      return out;
+    }
+  }
+
+  // 3. Nobody: just-in-time provisioning, when the organization allows it.
+  if (policy->provisioning_mode != "jit") {
+    return fail(ErrorCode::IdentityProvisioningRefused,
+                "This organization provisions users through its directory only; nobody in it "
+                "is bound to this login");
+  }
+  if (dry_run) return ResolvedUser{"", true, false};
+  store::User u;
+  u.environment_id = id.environment_id;
+  u.organization_id = id.organization_id;
+  u.email = email;
+  u.email_verified = id.email_verified;
+  u.name = id.name;
+  u.given_name = id.given_name;
+  u.family_name = id.family_name;
+  u.attributes = id.attributes.is_object() ? id.attributes : nlohmann::json::object();
+  u.last_login_at_ms = now;
+  auto created = repos.users().create(u);
+  if (!created) return fail(created.error());
+  store::IdentityBinding b;
+  b.environment_id = id.environment_id;
+  b.organization_id = id.organization_id;
+  b.user_id = created->id;
+  b.connection_id = id.connection_id;
+  b.issuer = id.issuer;
+  b.subject = id.subject;
+  b.last_login_at_ms = now;
+  auto bound = repos.users().bind(b);
+  if (!bound) return fail(bound.error());
+  const auto bj = binding_json(*bound);
+  if (auto r =
+          tenancy_.record(repos, *env, id.organization_id, actor, "user.created", "user",
+                          created->id, {{"email", created->email}, {"binding", bj}, {"by", "jit"}},
+                          {{"user", user_json(*created)}, {"binding", bj}});
+      !r) {
+    return fail(r.error());
+  }
+  return ResolvedUser{created->id, true, false};
+}
+
+Result<store::PageOf<store::User>> IdentityService::list_users(const store::Environment& env,
+                                                               std::string_view organization_id,
+                                                               const store::Page& page) {
+  return store_.read<store::PageOf<store::User>>(
+      [&](store::Repositories& repos) -> Result<store::PageOf<store::User>> {
+        auto org = repos.organizations().get(env.id, organization_id);
+        if (!org) return fail(org.error());
+        return repos.users().list(env.id, organization_id, page);
+      });
+}
+
+Result<store::User> IdentityService::get_user(const store::Environment& env,
+                                              std::string_view organization_id,
+                                              std::string_view user_id) {
+  return store_.read<store::User>([&](store::Repositories& repos) {
+    return repos.users().get(env.id, organization_id, user_id);
+  });
+}
+
+Result<std::vector<store::IdentityBinding>> IdentityService::bindings(
+    const store::Environment& env, std::string_view organization_id, std::string_view user_id) {
+  return store_.read<std::vector<store::IdentityBinding>>(
+      [&](store::Repositories& repos) -> Result<std::vector<store::IdentityBinding>> {
+        auto user = repos.users().get(env.id, organization_id, user_id);
+        if (!user) return fail(user.error());
+        return repos.users().list_bindings(env.id, organization_id, user_id);
+      });
+}
+
+namespace {
+Result<bool> check_binding_field(const std::string& value, const char* field, size_t max) {
+  if (value.empty() || value.size() > max) {
+    Error e(ErrorCode::RequestInvalidField,
+            std::string("'") + field + "' must be 1 to " + std::to_string(max) + " characters");
+    e.extra["field"] = field;
+    return fail(e);
+  }
+  return true;
+}
+}  // namespace
+
+Result<store::IdentityBinding> IdentityService::add_binding(const store::Environment& env,
+                                                            std::string_view organization_id,
+                                                            std::string_view user_id,
+                                                            const NewBinding& in,
+                                                            const tenancy::Actor& actor) {
+  if (auto ok = check_binding_field(in.connection_id, "connection_id", 64); !ok) {
+    return fail(ok.error());
+  }
+  if (auto ok = check_binding_field(in.issuer, "issuer", 1024); !ok) return fail(ok.error());
+  if (auto ok = check_binding_field(in.subject, "subject", 1024); !ok) return fail(ok.error());
+  return store_.transact<store::IdentityBinding>(
+      [&](store::Repositories& repos) -> Result<store::IdentityBinding> {
+        store::IdentityBinding b;
+        b.environment_id = env.id;
+        b.organization_id = std::string(organization_id);
+        b.user_id = std::string(user_id);
+        b.connection_id = in.connection_id;
+        b.issuer = in.issuer;
+        b.subject = in.subject;
+        auto bound = repos.users().bind(b);
+        if (!bound) return bound;
+        const auto j = binding_json(*bound);
+        if (auto r = tenancy_.record(repos, env, bound->organization_id, actor,
+                                     "user.binding_added", "user", bound->user_id, {{"binding", j}},
+                                     {{"user_id", bound->user_id},
+                                      {"organization_id", bound->organization_id},
+                                      {"binding", j}});
+            !r) {
+          return fail(r.error());
+        }
+        return bound;
+      });
+}
+
+Result<store::IdentityBinding> IdentityService::remove_binding(const store::Environment& env,
+                                                               std::string_view organization_id,
+                                                               std::string_view user_id,
+                                                               std::string_view binding_id,
+                                                               const tenancy::Actor& actor) {
+  return store_.transact<store::IdentityBinding>(
+      [&](store::Repositories& repos) -> Result<store::IdentityBinding> {
+        auto user = repos.users().get(env.id, organization_id, user_id);
+        if (!user) return fail(user.error());
+        auto removed = repos.users().remove_binding(env.id, organization_id, user_id, binding_id);
+        if (!removed) return removed;
+        const auto j = binding_json(*removed);
+        if (auto r =
+                tenancy_.record(repos, env, removed->organization_id, actor, "user.binding_removed",
+                                "user", removed->user_id, {{"binding", j}},
+                                {{"user_id", removed->user_id},
+                                 {"organization_id", removed->organization_id},
+                                 {"binding", j}});
+            !r) {
+          return fail(r.error());
+        }
+        return removed;
+      });
+}
+
+Result<store::User> IdentityService::set_state(const store::Environment& env,
+                                               std::string_view organization_id,
+                                               std::string_view user_id, std::string_view state,
+                                               int64_t expected_version,
+                                               const tenancy::Actor& actor) {
+  if (state != "active" && state != "suspended") {
+    Error e(ErrorCode::IdentityInvalidState,
+            "'state' must be active or suspended (deprovisioning is the directory's)");
+    e.extra["field"] = "state";
+    return fail(e);
+  }
+  const int64_t now = clock_.now_ms();
+  return store_.transact<store::User>([&](store::Repositories& repos) -> Result<store::User> {
+    auto current = repos.users().get(env.id, organization_id, user_id);
+    if (!current) return current;
+    if (expected_version > 0 && current->version != expected_version) {
+      return fail(ErrorCode::RequestPreconditionFailed,
+                  "The user changed since you read it (now at version " +
+                      std::to_string(current->version) + "); read it again and retry");
+    }
+    if (current->state == state) return current;
+    auto updated = repos.users().set_state(env.id, organization_id, user_id, state);
+    if (!updated) return updated;
+    nlohmann::json revoked_sids = nlohmann::json::array();
+    if (state == "suspended") {
+      auto revoked = sessions::revoke_user_sessions(repos, env, organization_id, user_id,
+                                                    sessions::reason::kUserSuspended, now);
+      if (!revoked) return fail(revoked.error());
+      for (const auto& s : *revoked) revoked_sids.push_back(s.sid);
+    }
+    const std::string action = state == "suspended" ? "user.suspended" : "user.activated";
+    if (auto r = tenancy_.record(
+            repos, env, updated->organization_id, actor, action, "user", updated->id,
+            {{"state", {{"from", current->state}, {"to", updated->state}}},
+             {"sessions_revoked", revoked_sids}},
+            {{"user", user_json(*updated)}, {"sessions_revoked", revoked_sids}});
+        !r) {
+      return fail(r.error());
+    }
+    repos.changed("user", updated->id);
+    return updated;
+  });
+}
+
+}  // namespace gh::identity

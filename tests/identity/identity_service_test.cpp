@@ -1,0 +1,384 @@
+// IdentityService on both backends: just-in-time provisioning, binding reuse, directory-only
+// refusal, email linking only when policy, verified domain and connection all allow it, no
+// inheritance by a second connection, inactive users refused, dry runs that write nothing,
+// claims and the admin operations with their audit records and events, and isolation.
+#include "identity_fixture.h"
+
+namespace gh::identity {
+namespace {
+
+using store::Backend;
+
+class IdentityServiceTest : public testing::IdentityFixture {};
+
+TEST_P(IdentityServiceTest, FirstLoginCreatesTheUserAndItsBindingWithAuditAndEvent) {
+  auto r = identity_.resolve(login(acme_, "conn-1", "sub-1", "Alice@Acme.Example"), false);
+  ASSERT_TRUE(r) << r.error().text();
+  EXPECT_TRUE(r->created);
+  EXPECT_FALSE(r->linked);
+  auto u = user(acme_, r->user_id);
+  EXPECT_EQ(u.email, "alice@acme.example");
+  EXPECT_TRUE(u.email_verified);
+  EXPECT_EQ(u.given_name, "Alice");
+  EXPECT_EQ(u.attributes["department"], "R&D");
+  EXPECT_EQ(u.last_login_at_ms, clock_.now_ms());
+  auto bindings = identity_.bindings(sandbox_, acme_.id, r->user_id);
+  ASSERT_TRUE(bindings);
+  ASSERT_EQ(bindings->size(), 1u);
+  EXPECT_EQ((*bindings)[0].connection_id, "conn-1");
+  EXPECT_EQ((*bindings)[0].issuer, "https://idp.example/conn-1");
+  EXPECT_EQ((*bindings)[0].subject, "sub-1");
+  ASSERT_EQ(audit(acme_, "user.created").size(), 1u);
+  EXPECT_EQ(audit(acme_, "user.created")[0].target_id, r->user_id);
+  auto ev = events(acme_, "user.created");
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].payload["user"]["id"], r->user_id);
+  EXPECT_EQ(ev[0].payload["environment"], "sandbox");
+}
+
+TEST_P(IdentityServiceTest, TheBoundSubjectFindsTheSameUserAndRefreshesTheProfile) {
+  auto first = *identity_.resolve(login(acme_, "conn-1", "sub-1", "alice@acme.example"), false);
+  clock_.advance(std::chrono::minutes(5));
+  auto again = login(acme_, "conn-1", "sub-1", "alice@acme.example");
+  again.name = "Alice Renamed";
+  auto second = identity_.resolve(again, false);
+  ASSERT_TRUE(second) << second.error().text();
+  EXPECT_EQ(second->user_id, first.user_id);
+  EXPECT_FALSE(second->created);
+  EXPECT_FALSE(second->linked);
+  EXPECT_EQ(counts(acme_).users, 1u);
+  EXPECT_EQ(counts(acme_).bindings, 1u);
+  auto u = user(acme_, first.user_id);
+  EXPECT_EQ(u.name, "Alice Renamed");
+  EXPECT_EQ(u.last_login_at_ms, clock_.now_ms());
+  EXPECT_EQ(identity_.bindings(sandbox_, acme_.id, u.id)->at(0).last_login_at_ms, clock_.now_ms());
+  EXPECT_EQ(audit(acme_, "user.login").size(), 1u);
+  EXPECT_EQ(events(acme_, "user.login").size(), 1u);
+
+  // Another issuer with the same subject string is another identity (and here the email is
+  // taken, so it is refused rather than matched).
+  auto other_issuer = login(acme_, "conn-1", "sub-1", "alice@acme.example");
+  other_issuer.issuer = "https://other.example";
+  auto refused = identity_.resolve(other_issuer, false);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::IdentityEmailInUse);
+}
+
+TEST_P(IdentityServiceTest, DirectoryOnlyOrganizationsDoNotCreateUsersAtSignIn) {
+  set_policy(acme_, {{"provisioning_mode", "directory_only"}});
+  const auto before = counts(acme_);
+  auto r = identity_.resolve(login(acme_, "conn-1", "sub-1", "alice@acme.example"), false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::IdentityProvisioningRefused);
+  EXPECT_EQ(counts(acme_), before);
+  // The same login in an organization with the default (jit) is created.
+  EXPECT_TRUE(identity_.resolve(login(globex_, "conn-1", "sub-1", "alice@acme.example"), false));
+}
+
+class EmailLinking : public IdentityServiceTest {
+ protected:
+  // An existing user (e.g. from the directory) with alice@acme.example, bound to conn-1.
+  std::string existing() {
+    return identity_.resolve(login(acme_, "conn-1", "sub-1", "alice@acme.example"), false)->user_id;
+  }
+  LoginIdentity second(bool may_link) {
+    auto id = login(acme_, "conn-2", "other-sub", "ALICE@acme.example");
+    id.connection_may_link_by_email = may_link;
+    return id;
+  }
+  void expect_refused(const LoginIdentity& id, const std::string& reason) {
+    const auto before = counts(acme_);
+    auto r = identity_.resolve(id, false);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::IdentityEmailInUse);
+    EXPECT_EQ(r.error().extra["reason"], reason);
+    EXPECT_EQ(counts(acme_), before);
+  }
+};
+
+TEST_P(EmailLinking, LinksWhenPolicyVerifiedDomainAndConnectionAllAllowIt) {
+  const auto uid = existing();
+  set_policy(acme_, {{"email_linking", "verified_domains"}});
+  add_domain(acme_, "acme.example", true);
+  clock_.advance(std::chrono::milliseconds(1));  // bindings list in creation (id) order
+  auto r = identity_.resolve(second(true), false);
+  ASSERT_TRUE(r) << r.error().text();
+  EXPECT_EQ(r->user_id, uid);
+  EXPECT_TRUE(r->linked);
+  EXPECT_FALSE(r->created);
+  EXPECT_EQ(counts(acme_).users, 1u);
+  auto bindings = *identity_.bindings(sandbox_, acme_.id, uid);
+  ASSERT_EQ(bindings.size(), 2u);
+  EXPECT_EQ(bindings[1].connection_id, "conn-2");
+  EXPECT_EQ(bindings[1].subject, "other-sub");
+  EXPECT_EQ(audit(acme_, "user.linked").size(), 1u);
+  ASSERT_EQ(events(acme_, "user.linked").size(), 1u);
+  EXPECT_EQ(events(acme_, "user.linked")[0].payload["binding"]["connection_id"], "conn-2");
+  // From now on the binding finds the user, without any email.
+  auto again = second(false);
+  again.email = "";
+  auto bound = identity_.resolve(again, false);
+  ASSERT_TRUE(bound);
+  EXPECT_EQ(bound->user_id, uid);
+  EXPECT_FALSE(bound->linked);
+}
+
+TEST_P(EmailLinking, RefusedWhenThePolicySaysNever) {
+  existing();
+  add_domain(acme_, "acme.example", true);
+  expect_refused(second(true), "policy_never");
+}
+
+TEST_P(EmailLinking, RefusedWhenTheDomainIsNotVerifiedByThisOrganization) {
+  existing();
+  set_policy(acme_, {{"email_linking", "verified_domains"}});
+  add_domain(acme_, "acme.example", false);  // claimed, still pending
+  expect_refused(second(true), "domain_not_verified");
+  // Verified by another organization of the environment: not this one's either.
+  add_domain(globex_, "acme.example", true);
+  expect_refused(second(true), "domain_not_verified");
+}
+
+TEST_P(EmailLinking, RefusedForGuestDomains) {
+  existing();
+  set_policy(acme_, {{"email_linking", "verified_domains"}, {"guest_domains", {"acme.example"}}});
+  add_domain(acme_, "acme.example", true);
+  expect_refused(second(true), "domain_not_verified");
+}
+
+TEST_P(EmailLinking, RefusedWhenTheConnectionIsNotAllowedToLink) {
+  existing();
+  set_policy(acme_, {{"email_linking", "verified_domains"}});
+  add_domain(acme_, "acme.example", true);
+  expect_refused(second(false), "connection_not_allowed");
+}
+
+TEST_P(EmailLinking, ASecondConnectionWithTheSameEmailDoesNotInheritTheUser) {
+  const auto uid = existing();
+  // Defaults everywhere: a connection added later, same email, new subject.
+  auto r = identity_.resolve(login(acme_, "conn-later", "sub-1", "alice@acme.example"), false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::IdentityEmailInUse);
+  EXPECT_EQ(identity_.bindings(sandbox_, acme_.id, uid)->size(), 1u);
+  EXPECT_EQ(counts(acme_).users, 1u);
+  // Not even with the policy on and the domain verified, until an admin allows the connection.
+  set_policy(acme_, {{"email_linking", "verified_domains"}});
+  add_domain(acme_, "acme.example", true);
+  r = identity_.resolve(login(acme_, "conn-later", "sub-1", "alice@acme.example"), false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::IdentityEmailInUse);
+  EXPECT_EQ(identity_.bindings(sandbox_, acme_.id, uid)->size(), 1u);
+}
+
+TEST_P(EmailLinking, AnInactiveUserIsNotLinked) {
+  const auto uid = existing();
+  set_policy(acme_, {{"email_linking", "verified_domains"}});
+  add_domain(acme_, "acme.example", true);
+  ASSERT_TRUE(identity_.set_state(sandbox_, acme_.id, uid, "suspended", 0, {}));
+  auto r = identity_.resolve(second(true), false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::IdentityUserInactive);
+  EXPECT_EQ(identity_.bindings(sandbox_, acme_.id, uid)->size(), 1u);
+}
+
+TEST_P(IdentityServiceTest, SuspendedAndDeprovisionedUsersAreRefused) {
+  const auto id = login(acme_, "conn-1", "sub-1", "alice@acme.example");
+  const auto uid = identity_.resolve(id, false)->user_id;
+  auto suspended = identity_.set_state(sandbox_, acme_.id, uid, "suspended", 0, {});
+  ASSERT_TRUE(suspended);
+  auto r = identity_.resolve(id, false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::IdentityUserInactive);
+  ASSERT_TRUE(store_->transact<store::User>([&](store::Repositories& repos) {
+    return repos.users().set_state(sandbox_.id, acme_.id, uid, "deprovisioned");
+  }));
+  r = identity_.resolve(id, false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::IdentityUserInactive);
+  ASSERT_TRUE(identity_.set_state(sandbox_, acme_.id, uid, "active", 0, {}));
+  EXPECT_TRUE(identity_.resolve(id, false));
+}
+
+TEST_P(IdentityServiceTest, DryRunWritesNothing) {
+  // Creation.
+  auto before = counts(acme_);
+  auto r = identity_.resolve(login(acme_, "conn-1", "sub-1", "alice@acme.example"), true);
+  ASSERT_TRUE(r) << r.error().text();
+  EXPECT_TRUE(r->created);
+  EXPECT_TRUE(r->user_id.empty());
+  EXPECT_EQ(counts(acme_), before);
+  EXPECT_EQ(before.users, 0u);
+
+  // Login of a bound user.
+  const auto uid =
+      identity_.resolve(login(acme_, "conn-1", "sub-1", "alice@acme.example"), false)->user_id;
+  clock_.advance(std::chrono::minutes(1));
+  before = counts(acme_);
+  const auto u_before = user(acme_, uid);
+  auto renamed = login(acme_, "conn-1", "sub-1", "alice@acme.example");
+  renamed.name = "Changed";
+  r = identity_.resolve(renamed, true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->user_id, uid);
+  EXPECT_EQ(counts(acme_), before);
+  const auto u_after = user(acme_, uid);
+  EXPECT_EQ(u_after.name, u_before.name);
+  EXPECT_EQ(u_after.last_login_at_ms, u_before.last_login_at_ms);
+  EXPECT_EQ(u_after.version, u_before.version);
+
+  // Linking.
+  set_policy(acme_, {{"email_linking", "verified_domains"}});
+  add_domain(acme_, "acme.example", true);
+  before = counts(acme_);
+  auto link = login(acme_, "conn-2", "sub-2", "alice@acme.example");
+  link.connection_may_link_by_email = true;
+  r = identity_.resolve(link, true);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->linked);
+  EXPECT_EQ(counts(acme_), before);
+
+  // Refusals are the same as for real.
+  set_policy(acme_, {{"provisioning_mode", "directory_only"}});
+  before = counts(acme_);
+  r = identity_.resolve(login(acme_, "conn-3", "sub-3", "bob@acme.example"), true);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::IdentityProvisioningRefused);
+  EXPECT_EQ(counts(acme_), before);
+}
+
+TEST_P(IdentityServiceTest, IncompleteLoginsAndUnknownOrganizationsAreRefused) {
+  auto id = login(acme_, "conn-1", "sub-1", "alice@acme.example");
+  id.subject = "";
+  auto r = identity_.resolve(id, false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::IdentityInvalidLogin);
+  id = login(acme_, "conn-1", "sub-1", "alice@acme.example");
+  id.environment_id = production_.id;  // acme's id under another environment
+  r = identity_.resolve(id, false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::TenantNotFound);
+  EXPECT_EQ(counts(acme_).users, 0u);
+}
+
+TEST_P(IdentityServiceTest, ClaimsAreTheOrganizationsOwn) {
+  const auto uid =
+      identity_.resolve(login(acme_, "conn-1", "sub-1", "alice@acme.example"), false)->user_id;
+  auto c = identity_.claims(sandbox_.id, acme_.id, uid);
+  ASSERT_TRUE(c) << c.error().text();
+  EXPECT_EQ(c->user_id, uid);
+  EXPECT_EQ(c->email, "alice@acme.example");
+  EXPECT_TRUE(c->email_verified);
+  EXPECT_EQ(c->state, "active");
+  EXPECT_EQ(c->family_name, "Example");
+  EXPECT_EQ(c->attributes["department"], "R&D");
+  for (auto [env, org] : {std::pair{sandbox_.id, globex_.id}, std::pair{production_.id, acme_.id},
+                          std::pair{production_.id, acme_prod_.id}}) {
+    auto other = identity_.claims(env, org, uid);
+    ASSERT_FALSE(other);
+    EXPECT_EQ(other.error().code, ErrorCode::IdentityUserNotFound);
+  }
+}
+
+TEST_P(IdentityServiceTest, ExplicitRebindingIsAudited) {
+  const auto alice =
+      identity_.resolve(login(acme_, "conn-1", "sub-1", "alice@acme.example"), false)->user_id;
+  const auto bob =
+      identity_.resolve(login(acme_, "conn-1", "sub-2", "bob@acme.example"), false)->user_id;
+  tenancy::Actor admin{"api_key", "key-1", "req-1", "10.0.0.1"};
+  // Bound to alice: bob cannot take it until it is removed.
+  auto taken = identity_.add_binding(sandbox_, acme_.id, bob,
+                                     {"conn-1", "https://idp.example/conn-1", "sub-1"}, admin);
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().code, ErrorCode::IdentityBindingExists);
+  const auto b = identity_.bindings(sandbox_, acme_.id, alice)->at(0);
+  // Through another organization or environment: not found, nothing removed.
+  for (auto [env, org] : {std::pair{&sandbox_, globex_.id}, std::pair{&production_, acme_.id}}) {
+    auto rm = identity_.remove_binding(*env, org, alice, b.id, admin);
+    ASSERT_FALSE(rm);
+    EXPECT_EQ(rm.error().code, ErrorCode::IdentityUserNotFound);
+    auto add = identity_.add_binding(*env, org, bob, {"c", "i", "s"}, admin);
+    ASSERT_FALSE(add);
+    EXPECT_EQ(add.error().code, ErrorCode::IdentityUserNotFound);
+  }
+  auto removed = identity_.remove_binding(sandbox_, acme_.id, alice, b.id, admin);
+  ASSERT_TRUE(removed) << removed.error().text();
+  auto added = identity_.add_binding(sandbox_, acme_.id, bob,
+                                     {"conn-1", "https://idp.example/conn-1", "sub-1"}, admin);
+  ASSERT_TRUE(added) << added.error().text();
+  // The subject now signs in as bob.
+  auto r = identity_.resolve(login(acme_, "conn-1", "sub-1", "alice@acme.example"), false);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->user_id, bob);
+  auto removed_audit = audit(acme_, "user.binding_removed");
+  ASSERT_EQ(removed_audit.size(), 1u);
+  EXPECT_EQ(removed_audit[0].actor_id, "key-1");
+  EXPECT_EQ(removed_audit[0].request_id, "req-1");
+  EXPECT_EQ(audit(acme_, "user.binding_added").size(), 1u);
+  EXPECT_EQ(events(acme_, "user.binding_added").size(), 1u);
+  EXPECT_EQ(events(acme_, "user.binding_removed").size(), 1u);
+
+  auto bad = identity_.add_binding(sandbox_, acme_.id, bob, {"", "i", "s"}, admin);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::RequestInvalidField);
+  EXPECT_EQ(bad.error().extra["field"], "connection_id");
+}
+
+TEST_P(IdentityServiceTest, SuspendingRevokesTheUsersSessions) {
+  const auto uid =
+      identity_.resolve(login(acme_, "conn-1", "sub-1", "alice@acme.example"), false)->user_id;
+  auto s1 = sessions_.start({sandbox_.id, acme_.id, uid, "conn-1", clock_.now_ms(), "", {"pwd"}});
+  auto s2 = sessions_.start({sandbox_.id, acme_.id, uid, "conn-1", clock_.now_ms(), "", {"pwd"}});
+  ASSERT_TRUE(s1 && s2);
+  auto stale = identity_.set_state(sandbox_, acme_.id, uid, "suspended", 99, {});
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, ErrorCode::RequestPreconditionFailed);
+  auto bad = identity_.set_state(sandbox_, acme_.id, uid, "deprovisioned", 0, {});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::IdentityInvalidState);
+
+  auto u = identity_.set_state(sandbox_, acme_.id, uid, "suspended", user(acme_, uid).version,
+                               {"cli", "ops", "", "local"});
+  ASSERT_TRUE(u) << u.error().text();
+  EXPECT_EQ(u->state, "suspended");
+  EXPECT_FALSE(*sessions_.from_cookie(sandbox_.id, s1->cookie_value));
+  EXPECT_FALSE(*sessions_.from_cookie(sandbox_.id, s2->cookie_value));
+  auto revoked = events(acme_, "session.revoked");
+  ASSERT_EQ(revoked.size(), 2u);
+  EXPECT_EQ(revoked[0].payload["session"]["reason"], "user_suspended");
+  auto rec = audit(acme_, "user.suspended");
+  ASSERT_EQ(rec.size(), 1u);
+  EXPECT_EQ(rec[0].summary["sessions_revoked"].size(), 2u);
+  EXPECT_EQ(events(acme_, "user.suspended").size(), 1u);
+  // Reactivation does not bring sessions back.
+  ASSERT_TRUE(identity_.set_state(sandbox_, acme_.id, uid, "active", 0, {}));
+  EXPECT_FALSE(*sessions_.from_cookie(sandbox_.id, s1->cookie_value));
+  EXPECT_EQ(audit(acme_, "user.activated").size(), 1u);
+}
+
+TEST_P(IdentityServiceTest, AdminReadsAreScopedToTheOrganization) {
+  const auto uid =
+      identity_.resolve(login(acme_, "conn-1", "sub-1", "alice@acme.example"), false)->user_id;
+  auto page = identity_.list_users(sandbox_, acme_.id, {"", 10});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].id, uid);
+  EXPECT_TRUE(identity_.list_users(sandbox_, globex_.id, {"", 10})->items.empty());
+  auto foreign = identity_.list_users(production_, acme_.id, {"", 10});
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(foreign.error().code, ErrorCode::TenantNotFound);
+  auto g = identity_.get_user(sandbox_, globex_.id, uid);
+  ASSERT_FALSE(g);
+  EXPECT_EQ(g.error().code, ErrorCode::IdentityUserNotFound);
+  auto st = identity_.set_state(sandbox_, globex_.id, uid, "suspended", 0, {});
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::IdentityUserNotFound);
+  EXPECT_EQ(user(acme_, uid).state, "active");
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, IdentityServiceTest, ::testing::Values(Backend::sqlite));
+INSTANTIATE_TEST_SUITE_P(Postgres, IdentityServiceTest, ::testing::Values(Backend::postgres));
+INSTANTIATE_TEST_SUITE_P(Sqlite, EmailLinking, ::testing::Values(Backend::sqlite));
+INSTANTIATE_TEST_SUITE_P(Postgres, EmailLinking, ::testing::Values(Backend::postgres));
+
+}  // namespace
+}  // namespace gh::identity
