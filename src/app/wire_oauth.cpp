@@ -4,8 +4,6 @@
 #include "app/wire_oauth.h"
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 
 #include "catalog/claims.h"
 #include "catalog/service.h"
@@ -62,20 +60,15 @@ GATEHOUSE_REGISTER_ROUTES(oauth, [](ServerContext& ctx, http::Router& router) {
 
 GATEHOUSE_REGISTER_WORKERS(oauth, [](ServerContext& ctx) {
   std::vector<BackgroundWorker> workers;
+  // Once a minute on the shared scheduler thread: drop expired pending requests, codes,
+  // refresh tokens and deny-list rows.
   workers.push_back(
-      {"oauth-purge", [&store = ctx.store](std::stop_token stop) {
-         std::mutex mu;
-         std::condition_variable_any wake;
-         while (!stop.stop_requested()) {
-           const int64_t now = SystemClock::instance().now_ms();
-           auto n = store.transact<int>(
-               [&](store::Repositories& r) { return r.oauth_grants().purge_expired(now); });
-           if (!n) {
-             log::warn("oauth purge failed", {{"error", std::string(n.error().code_name())}});
-           }
-           std::unique_lock lock(mu);
-           wake.wait_for(lock, stop, std::chrono::minutes(1), [] { return false; });
-         }
+      {.name = "oauth-purge", .tick = [&store = ctx.store]() -> std::chrono::milliseconds {
+         const int64_t now = SystemClock::instance().now_ms();
+         auto n = store.transact<int>(
+             [&](store::Repositories& r) { return r.oauth_grants().purge_expired(now); });
+         if (!n) log::warn("oauth purge failed", {{"error", std::string(n.error().code_name())}});
+         return std::chrono::minutes(1);
        }});
   return workers;
 });

@@ -5,13 +5,13 @@
 // login's trace, "test connection" (every check reported, no session), the seeded demo login
 // for anyone@example.test, sandbox-only, and cross-tenant 404s.
 //
-// This branch has no OIDC provider yet: the server runs with GATEHOUSE_TEST_FAKE_LOGIN=1, which
-// resolves "fake_<base64url JSON>" login request ids and stands in for the identity and session
-// services (src/app/wire_federation.cpp). With the provider merged, the same driver starts
-// from /oauth2/authorize (login_driver.mjs).
+// Every login starts as a real authorization request of the seeded demo application
+// (/oauth2/authorize → 303 to /login?request=ID) and ends at the application's redirect_uri
+// with a code: the real OIDC provider, identity service and session service, no stand-ins.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { cleanup, cli, freePort, startServer, tempDir, waitFor } from './lib.mjs';
 import { CookieJar, parseForm, signInWithTestIdp } from './login_driver.mjs';
 
@@ -51,11 +51,29 @@ async function call(method, p, { key = demo.admin_api_key, env = 'sandbox', body
   return { status: r.status, body: parsed, headers: r.headers };
 }
 
-// A pending login request as the fake source reads it.
-function fakeRequest(fields = {}) {
-  return 'fake_' + Buffer.from(JSON.stringify({ client_name: 'Integration app', ...fields })).toString('base64url');
+// A real pending authorization request of the demo application: its id, as the authorization
+// endpoint hands it to hosted login.
+async function pendingRequest(params = {}) {
+  const verifier = randomBytes(32).toString('base64url');
+  const q = new URLSearchParams({
+    response_type: 'code', client_id: demo.client_id, redirect_uri: demo.redirect_uri,
+    scope: 'openid email profile', state: randomBytes(8).toString('hex'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256', ...params,
+  });
+  const r = await fetch(`${srv.url}/sandbox/oauth2/authorize?${q}`, { redirect: 'manual' });
+  assert.equal(r.status, 303, await r.text());
+  const login = new URL(r.headers.get('location'));
+  assert.equal(login.pathname, '/sandbox/login');
+  return login.searchParams.get('request');
 }
-const atResume = (u) => new URL(u).pathname === '/fake-resume';
+// The journey ends at the demo application's redirect_uri with a code, state and iss.
+function assertAtClient(url) {
+  const u = new URL(url);
+  assert.equal(`${u.origin}${u.pathname}`, demo.redirect_uri);
+  assert.ok(u.searchParams.get('code'), url);
+  assert.equal(u.searchParams.get('iss'), `${srv.url}/sandbox`);
+}
 
 before(async () => {
   assert.ok(DNSMASQ, 'dnsmasq is not installed (scripts/deps installs dnsmasq-base)');
@@ -68,7 +86,7 @@ before(async () => {
   prodKey = JSON.parse(cli(['apikey', 'create', '--env', 'production', '--name', 'prod', ...flags])).secret;
   srv = await startServer({
     dataDir: dir,
-    env: { GATEHOUSE_TEST_FAKE_LOGIN: '1', GATEHOUSE_DNS_NAMESERVER: `127.0.0.1:${dnsPort}` },
+    env: { GATEHOUSE_DNS_NAMESERVER: `127.0.0.1:${dnsPort}` },
   });
 });
 
@@ -146,7 +164,7 @@ test('another organization sees 404 for the connection; the test IdP is refused 
 
 test('hosted login: email page, discovery, the test IdP form, the session cookie, back to resume_url', async () => {
   const jar = new CookieJar();
-  const id = fakeRequest();
+  const id = await pendingRequest();
   const page = await fetch(`${srv.url}/sandbox/login?request=${id}`);
   assert.equal(page.status, 200);
   assert.match(page.headers.get('content-security-policy'), /default-src 'none'/);
@@ -154,12 +172,12 @@ test('hosted login: email page, discovery, the test IdP form, the session cookie
   const html = await page.text();
   assert.match(html, /<html lang="en">/);
   assert.match(html, /<label for="email">/);
-  assert.match(html, /Sign in to Integration app/);
+  assert.match(html, /Sign in to Demo app/);
 
   const done = await signInWithTestIdp(`${srv.url}/sandbox/login?request=${id}`, {
     email: `jane@${domain}`, name: 'Jane Doe', groups: ['eng', 'admins'], acr: 'mfa', amr: ['pwd', 'otp'],
-  }, jar, { isClientUrl: atResume });
-  assert.equal(done, `${srv.url}/fake-resume`);
+  }, jar);
+  assertAtClient(done);
   assert.match(jar.get('gh_session_sandbox'), /^gh_ss_/);
   const line = jar.lines.find((l) => l.startsWith('gh_session_sandbox='));
   assert.match(line, /; Path=\/sandbox\/; HttpOnly; SameSite=Lax/);
@@ -189,7 +207,7 @@ test('hosted login: email page, discovery, the test IdP form, the session cookie
 
 test('a login_hint skips the email page; a replayed callback is refused', async () => {
   const jar = new CookieJar();
-  const start = await fetch(`${srv.url}/sandbox/login?request=${fakeRequest({ login_hint: `pat@${domain}` })}`, { redirect: 'manual' });
+  const start = await fetch(`${srv.url}/sandbox/login?request=${await pendingRequest({ login_hint: `pat@${domain}` })}`, { redirect: 'manual' });
   assert.equal(start.status, 303);
   jar.store(srv.url, start);
   const formUrl = new URL(start.headers.get('location'));
@@ -242,11 +260,11 @@ test('test connection: every check reported, no session', async () => {
 test('seed-demo: anyone@example.test signs in through the demo test IdP', async () => {
   assert.equal(demo.login.login_hint, 'anyone@example.test');
   const jar = new CookieJar();
-  const done = await signInWithTestIdp(`${srv.url}/sandbox/login?request=${fakeRequest()}`,
-    { email: 'anyone@example.test' }, jar, { isClientUrl: atResume });
-  assert.equal(done, `${srv.url}/fake-resume`);
+  const done = await signInWithTestIdp(`${srv.url}/sandbox/login?request=${await pendingRequest()}`,
+    { email: 'anyone@example.test' }, jar);
+  assertAtClient(done);
   assert.ok(jar.get('gh_session_sandbox'));
   await assert.rejects(
-    signInWithTestIdp(`${srv.url}/sandbox/login?request=${fakeRequest()}`, { email: 'someone@unverified.example' }, new CookieJar(), { isClientUrl: atResume }),
+    signInWithTestIdp(`${srv.url}/sandbox/login?request=${await pendingRequest()}`, { email: 'someone@unverified.example' }, new CookieJar()),
     (e) => e.code === 'login.no_organization');
 });
