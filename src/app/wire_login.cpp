@@ -34,7 +34,8 @@ GATEHOUSE_PROVIDE_LOGIN_SEAM(identity, [](ServerContext& ctx, LoginSeamFactories
 
 GATEHOUSE_PROVIDE_LOGIN_SEAM(oauth, [](ServerContext& ctx, LoginSeamFactories& f) {
   f.requests = [&ctx] {
-    return std::make_shared<oauth::PendingLoginRequests>(ctx.store, ErrorCode::LoginRequestNotFound);
+    return std::make_shared<oauth::PendingLoginRequests>(ctx.store,
+                                                         ErrorCode::LoginRequestNotFound);
   };
 });
 
@@ -44,8 +45,9 @@ GATEHOUSE_REGISTER_ROUTES(authorize, [](ServerContext& ctx, http::Router& router
   auto fc = std::make_shared<oauth::FrontChannel>(oauth::FrontChannelOptions{
       .store = ctx.store, .sessions = *sessions, .public_url = ctx.config.public_url});
   // The front channel keeps a reference to the session service: share its ownership.
-  auto owner = std::make_shared<std::pair<std::shared_ptr<sessions::SessionService>,
-                                          std::shared_ptr<oauth::FrontChannel>>>(sessions, fc);
+  auto owner = std::make_shared<
+      std::pair<std::shared_ptr<sessions::SessionService>, std::shared_ptr<oauth::FrontChannel>>>(
+      sessions, fc);
   oauth::add_front_channel_routes(router, ctx.environments,
                                   std::shared_ptr<oauth::FrontChannel>(owner, fc.get()));
 });

@@ -31,8 +31,7 @@ class UserDirectory {
   virtual ~UserDirectory() = default;
   // identity.user_not_found for unknown users and other organizations' or environments' ids.
   virtual Result<UserClaims> claims(std::string_view environment_id,
-                                    std::string_view organization_id,
-                                    std::string_view user_id) = 0;
+                                    std::string_view organization_id, std::string_view user_id) = 0;
 };
 
 }  // namespace gh::identity

@@ -25,10 +25,10 @@ struct AuthenticatedSession {
   std::string organization_id;
   std::string user_id;
   std::string connection_id;
-  int64_t auth_time_ms = 0;       // when the user last actually authenticated at the IdP
-  std::string acr;                // achieved, never merely requested
-  std::vector<std::string> amr;   // achieved methods (RFC 8176 values)
-  int64_t expires_at_ms = 0;      // min(idle, absolute)
+  int64_t auth_time_ms = 0;      // when the user last actually authenticated at the IdP
+  std::string acr;               // achieved, never merely requested
+  std::vector<std::string> amr;  // achieved methods (RFC 8176 values)
+  int64_t expires_at_ms = 0;     // min(idle, absolute)
 };
 
 class SessionLookup {
@@ -40,9 +40,8 @@ class SessionLookup {
   virtual Result<std::optional<AuthenticatedSession>> from_cookie(
       std::string_view environment_id, std::string_view cookie_value) = 0;
   // Records that `client_id` received tokens in this session (back-channel logout, issue 7).
-  virtual Result<bool> add_client(std::string_view environment_id,
-                                  std::string_view organization_id, std::string_view sid,
-                                  std::string_view client_id) = 0;
+  virtual Result<bool> add_client(std::string_view environment_id, std::string_view organization_id,
+                                  std::string_view sid, std::string_view client_id) = 0;
 };
 
 }  // namespace gh::sessions

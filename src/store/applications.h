@@ -21,7 +21,7 @@ struct Application {
   std::string organization_id;  // "" = environment-wide; else an organization's machine client
   std::string client_id;        // public, unique in the environment (gh_app_<base32>)
   std::string name;
-  std::string type = "confidential";  // confidential | public
+  std::string type = "confidential";                   // confidential | public
   std::vector<std::string> redirect_uris;              // exact match
   std::vector<std::string> post_logout_redirect_uris;  // exact match (issue 7)
   std::vector<std::string> grant_types = {"authorization_code", "refresh_token"};
@@ -30,7 +30,7 @@ struct Application {
   std::string token_endpoint_auth_method = "client_secret_basic";
   bool pkce_required = true;  // may be false only for confidential clients (OpenID Basic)
   std::string id_token_signed_response_alg = "RS256";
-  int64_t access_token_ttl_s = 300;      // at most 3600
+  int64_t access_token_ttl_s = 300;  // at most 3600
   int64_t id_token_ttl_s = 3600;
   int64_t refresh_token_ttl_s = 2592000;  // absolute, 30 days
   int64_t refresh_idle_ttl_s = 604800;    // idle, 7 days
@@ -85,15 +85,14 @@ class ApplicationRepository {
   // application.already_exists when the client_id is taken in the environment.
   virtual Result<Application> create(const Application& app) = 0;
   // application.not_found for unknown ids and other organizations' or environments' ids.
-  virtual Result<Application> get(std::string_view environment_id,
-                                  std::string_view organization_id, std::string_view id) = 0;
+  virtual Result<Application> get(std::string_view environment_id, std::string_view organization_id,
+                                  std::string_view id) = 0;
   // The token and authorization endpoints' lookup: client_id is unique per environment.
   // application.not_found when unknown.
   virtual Result<Application> find_by_client_id(std::string_view environment_id,
                                                 std::string_view client_id) = 0;
   virtual Result<PageOf<Application>> list(std::string_view environment_id,
-                                           std::string_view organization_id,
-                                           const Page& page) = 0;
+                                           std::string_view organization_id, const Page& page) = 0;
   // Optimistic concurrency: request.precondition_failed when app.version is stale.
   virtual Result<Application> update(const Application& app) = 0;
   virtual Result<Application> remove(std::string_view environment_id,
@@ -110,8 +109,7 @@ class ApplicationRepository {
 
   // resource.already_exists when the identifier is taken in the environment.
   virtual Result<Resource> create_resource(const Resource& resource) = 0;
-  virtual Result<Resource> get_resource(std::string_view environment_id,
-                                        std::string_view id) = 0;
+  virtual Result<Resource> get_resource(std::string_view environment_id, std::string_view id) = 0;
   virtual Result<Resource> find_resource(std::string_view environment_id,
                                          std::string_view identifier) = 0;
   virtual Result<PageOf<Resource>> list_resources(std::string_view environment_id,

@@ -52,7 +52,7 @@ struct RefreshToken {
   std::string sid;
   std::string params;  // JSON: scope, resource, acr, amr, auth_time
   int64_t created_at_ms = 0;
-  int64_t expires_at_ms = 0;       // idle expiry of this token
+  int64_t expires_at_ms = 0;         // idle expiry of this token
   int64_t family_expires_at_ms = 0;  // absolute expiry of the family
   int64_t rotated_at_ms = 0;  // 0 = current; a rotated token presented again revokes the family
   int64_t revoked_at_ms = 0;
@@ -94,8 +94,8 @@ class OAuthGrantRepository {
                                                            std::string_view token_hash) = 0;
   // Marks a current token rotated; false when it was not current (reuse).
   virtual Result<bool> rotate_refresh(std::string_view environment_id,
-                                      std::string_view organization_id,
-                                      std::string_view token_hash, int64_t now_ms) = 0;
+                                      std::string_view organization_id, std::string_view token_hash,
+                                      int64_t now_ms) = 0;
   // Revokes every token of the family; returns how many were live.
   virtual Result<int> revoke_family(std::string_view environment_id,
                                     std::string_view organization_id, std::string_view family_id,
@@ -103,8 +103,7 @@ class OAuthGrantRepository {
 
   virtual Result<bool> revoke_jti(const RevokedToken& t) = 0;
   virtual Result<bool> is_jti_revoked(std::string_view environment_id,
-                                      std::string_view organization_id,
-                                      std::string_view jti) = 0;
+                                      std::string_view organization_id, std::string_view jti) = 0;
   // Drops expired pending requests, codes, refresh tokens and deny-list rows; returns the count.
   virtual Result<int> purge_expired(int64_t now_ms) = 0;
 };
