@@ -93,6 +93,8 @@ async function firstHop(url, jar) {
 }
 
 const claimsOf = (jwt) => jose.decodeJwt(jwt);
+// openid-client surfaces a 401 invalid_client as the WWW-Authenticate challenge it carries.
+const isInvalidClient = (e) => e.error === 'invalid_client' || e.response?.status === 401;
 
 // ---- Config OP -------------------------------------------------------------------------------
 
@@ -299,10 +301,20 @@ test('oidcc-ensure-post-request-succeeds: the authorization endpoint accepts POS
 });
 
 test('oidcc-server-client-secret-post', async () => {
-  const post = await client.discovery(new URL(issuer), demo.client_id, undefined,
-    client.ClientSecretPost(demo.client_secret), insecure);
+  // The registered method is enforced: this client is registered for client_secret_post.
+  const app = await call('POST', '/applications', {
+    name: 'Post client', type: 'confidential', redirect_uris: [demo.redirect_uri],
+    grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'client_secret_post',
+  });
+  assert.equal(app.status, 201, JSON.stringify(app.body));
+  const post = await client.discovery(new URL(issuer), app.body.client_id, undefined,
+    client.ClientSecretPost(app.body.client_secret), insecure);
   const { tokens } = await codeFlow({ cfg: post });
-  assert.ok(tokens.id_token);
+  assert.equal(tokens.claims().aud, app.body.client_id);
+  // The same client with Basic is refused: the registered method is the only one.
+  const basic = await client.discovery(new URL(issuer), app.body.client_id, undefined,
+    client.ClientSecretBasic(app.body.client_secret), insecure);
+  await assert.rejects(codeFlow({ cfg: basic }), isInvalidClient);
 });
 
 test('request objects are refused with request_not_supported, never ignored', async () => {
@@ -400,7 +412,7 @@ test('rfc9700: a code is bound to its client; bad client authentication is inval
     (e) => e.error === 'invalid_grant');
   const wrong = await client.discovery(new URL(issuer), demo.client_id, undefined,
     client.ClientSecretBasic('gh_cs_wrong'), insecure);
-  await assert.rejects(client.clientCredentialsGrant(wrong, { resource: RESOURCE }), (e) => e.error === 'invalid_client');
+  await assert.rejects(client.clientCredentialsGrant(wrong, { resource: RESOURCE }), isInvalidClient);
 });
 
 test('introspection and revocation of a user token', async () => {
