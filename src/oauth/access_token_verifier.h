@@ -21,6 +21,9 @@
 
 namespace gh::oauth {
 
+// The change-bus topic every access-token revocation announces (key: the environment id).
+inline constexpr const char* kTokensRevokedTopic = "oauth_tokens_revoked";
+
 struct VerifiedAccessToken {
   nlohmann::json claims;
   std::string issuer_organization;

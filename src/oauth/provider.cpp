@@ -19,6 +19,15 @@ Provider::Provider(ProviderOptions o)
   grants_.add(std::make_unique<AuthorizationCodeGrant>(deps));
   grants_.add(std::make_unique<RefreshTokenGrant>(deps));
   grants_.add(std::make_unique<ClientCredentialsGrant>(deps));
+  // A revoked access token (revocation endpoint, replayed code, reused refresh token) must fail
+  // introspection and UserInfo at once on every node, not after the verified-token cache's TTL:
+  // revocations announce kTokensRevokedTopic in their transaction (NOTIFY on PostgreSQL).
+  bus_handle_ = std::make_shared<AccessTokenVerifier*>(&verifier_);
+  o.store.changes().subscribe(
+      [weak = std::weak_ptr<AccessTokenVerifier*>(bus_handle_)](const store::Change& c) {
+        if (!c.flush_all() && c.topic != kTokensRevokedTopic) return;
+        if (auto h = weak.lock()) (*h)->forget_all();
+      });
 }
 
 }  // namespace gh::oauth

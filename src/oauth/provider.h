@@ -64,6 +64,9 @@ class Provider {
   std::function<Result<std::vector<std::string>>(const store::Environment&)> claims_supported_;
   std::mutex discovery_mu_;
   std::unordered_map<std::string, std::pair<nlohmann::json, int64_t>> discovery_cache_;
+  // The change-bus subscription reaches the verifier through this handle (the store outlives
+  // the provider; a publish after destruction finds the handle gone).
+  std::shared_ptr<AccessTokenVerifier*> bus_handle_;
 };
 
 // POST /{env}/oauth2/token

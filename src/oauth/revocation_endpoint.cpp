@@ -41,11 +41,13 @@ http::Response revocation_endpoint(Provider& p, const store::Environment& env,
   if (!*at || (*at)->client_id != client->app.client_id) return ok();
   const auto& t = **at;
   auto done = p.store().transact<bool>([&](store::Repositories& r) {
-    return r.oauth_grants().revoke_jti(
+    auto revoked = r.oauth_grants().revoke_jti(
         {env.id, t.organization_id, t.jti, "revoked", t.exp_s * 1000, now});
+    if (revoked) r.changed(kTokensRevokedTopic, env.id);
+    return revoked;
   });
   if (!done) return error_response(server_error("The token could not be revoked"));
-  p.verifier().forget_all();
+  p.verifier().forget_all();  // also through the change bus; at once on this node regardless
   return ok();
 }
 

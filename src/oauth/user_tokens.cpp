@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/log.h"
+#include "oauth/access_token_verifier.h"
 #include "oauth/token_hash.h"
 
 namespace gh::oauth {
@@ -166,6 +167,7 @@ void revoke_issued(store::Store& store, const store::Environment& env,
       store::RevokedToken t{env.id, organization_id, jti, reason, now_ms + 3600 * 1000, now_ms};
       if (auto ok = r.oauth_grants().revoke_jti(t); !ok) return fail(ok.error());
     }
+    r.changed(kTokensRevokedTopic, env.id);
     return true;
   });
   if (!done) {
