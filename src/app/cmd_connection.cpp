@@ -2,8 +2,6 @@
 // operations as the connections admin API, through the same service (audited with actor
 // "cli"). Also the seed-demo step that gives the demo organization the verified domain
 // example.test and an active test IdP connection.
-#include <unistd.h>
-
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -20,51 +18,25 @@ namespace {
 const std::vector<std::string> kFlags = {"data_dir", "store", "pepper_file", "master_key_file",
                                          "log_level"};
 
-struct ConnectionSession {
-  Config config;
-  std::unique_ptr<store::Store> store;
+struct ConnectionSession : CliSession {
   std::unique_ptr<tenancy::TenancyService> tenancy;
   std::unique_ptr<tenancy::Sealing> sealing;
   std::unique_ptr<catalog::CatalogService> catalog;
   std::unique_ptr<federation::ConnectionService> service;
-  store::Environment env;
 };
 
 std::unique_ptr<ConnectionSession> open_session(const ConfigFlags& flags,
                                                 const std::string& env_name) {
-  auto s = std::make_unique<ConnectionSession>();
-  s->config = load_or_exit(flags);
-  s->store = open_store_or_exit(s->config, true);
-  auto pepper = tenancy::load_or_create_pepper(s->config);
-  if (!pepper) exit_with(pepper.error(), 2);
-  s->tenancy = std::make_unique<tenancy::TenancyService>(*s->store,
-                                                         tenancy::SecretHasher(std::move(*pepper)));
-  auto sealing = tenancy::Sealing::open(s->config, *s->store);
-  if (!sealing) exit_with(sealing.error(), 2);
-  s->sealing = std::move(*sealing);
+  auto s =
+      std::make_unique<ConnectionSession>(ConnectionSession{open_cli_session(flags, env_name)});
+  s->tenancy = open_tenancy_or_exit(*s);
+  s->sealing = open_sealing_or_exit(*s);
   s->catalog = std::make_unique<catalog::CatalogService>(*s->store, *s->tenancy);
   s->service = std::make_unique<federation::ConnectionService>(
       *s->store, *s->tenancy, *s->sealing, s->catalog.get(), s->config.public_url,
       s->config.login_trace_retention_days);
-  auto env = s->store->read<store::Environment>(
-      [&](store::Repositories& r) { return r.environments().get(env_name); });
-  if (!env) exit_with(env.error());
-  s->env = *env;
   return s;
 }
-
-tenancy::Actor cli_actor() {
-  const char* user = getenv("USER");
-  return {"cli", user ? user : std::to_string(getuid()), "", "local"};
-}
-
-template <class T>
-T or_exit(Result<T> r) {
-  if (!r) exit_with(r.error());
-  return std::move(*r);
-}
-
-void print(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
 
 // The JSON body: --json '{...}' or --file PATH ("-": stdin).
 nlohmann::json read_body(const std::string& json, const std::string& file) {
@@ -115,9 +87,10 @@ GATEHOUSE_REGISTER_COMMAND(connection, [](CLI::App& root) {
     cmd->add_option("--file", a->file, "Read the body from a file (- for stdin)");
     cmd->callback([a = a] {
       auto s = open_session(a->flags, a->env);
-      auto in = or_exit(federation::parse_connection_input(read_body(a->json, a->file), true));
-      print(federation::connection_json(
-          or_exit(s->service->create(s->env, a->org, in, cli_actor()))));
+      auto in =
+          value_or_exit(federation::parse_connection_input(read_body(a->json, a->file), true));
+      print_json(federation::connection_json(
+          value_or_exit(s->service->create(s->env, a->org, in, cli_actor()))));
     });
   }
   {
@@ -125,17 +98,18 @@ GATEHOUSE_REGISTER_COMMAND(connection, [](CLI::App& root) {
     cmd->callback([a = a] {
       auto s = open_session(a->flags, a->env);
       nlohmann::json out = nlohmann::json::array();
-      for (const auto& c : or_exit(s->service->list(s->env, a->org))) {
+      for (const auto& c : value_or_exit(s->service->list(s->env, a->org))) {
         out.push_back(federation::connection_json(c));
       }
-      print(out);
+      print_json(out);
     });
   }
   {
     auto [cmd, a] = add("get", "Show a connection", true);
     cmd->callback([a = a] {
       auto s = open_session(a->flags, a->env);
-      print(federation::connection_json(or_exit(s->service->get(s->env, a->org, a->id))));
+      print_json(
+          federation::connection_json(value_or_exit(s->service->get(s->env, a->org, a->id))));
     });
   }
   {
@@ -146,17 +120,18 @@ GATEHOUSE_REGISTER_COMMAND(connection, [](CLI::App& root) {
         ->required();
     cmd->callback([a = a] {
       auto s = open_session(a->flags, a->env);
-      auto in = or_exit(federation::parse_connection_input(read_body(a->json, a->file), false));
-      print(federation::connection_json(
-          or_exit(s->service->update(s->env, a->org, a->id, in, a->version, cli_actor()))));
+      auto in =
+          value_or_exit(federation::parse_connection_input(read_body(a->json, a->file), false));
+      print_json(federation::connection_json(
+          value_or_exit(s->service->update(s->env, a->org, a->id, in, a->version, cli_actor()))));
     });
   }
   {
     auto [cmd, a] = add("delete", "Delete a connection", true);
     cmd->callback([a = a] {
       auto s = open_session(a->flags, a->env);
-      print(federation::connection_json(
-          or_exit(s->service->remove(s->env, a->org, a->id, cli_actor()))));
+      print_json(federation::connection_json(
+          value_or_exit(s->service->remove(s->env, a->org, a->id, cli_actor()))));
     });
   }
   for (auto [verb, status] : {std::pair{"activate", "active"}, std::pair{"disable", "disabled"}}) {
@@ -167,8 +142,8 @@ GATEHOUSE_REGISTER_COMMAND(connection, [](CLI::App& root) {
     const std::string to = status;
     cmd->callback([a = a, to] {
       auto s = open_session(a->flags, a->env);
-      print(federation::connection_json(
-          or_exit(s->service->set_status(s->env, a->org, a->id, to, cli_actor()))));
+      print_json(federation::connection_json(
+          value_or_exit(s->service->set_status(s->env, a->org, a->id, to, cli_actor()))));
     });
   }
   {
@@ -176,8 +151,9 @@ GATEHOUSE_REGISTER_COMMAND(connection, [](CLI::App& root) {
         add("test", "Print a URL that runs a test-mode login through the connection", true);
     cmd->callback([a = a] {
       auto s = open_session(a->flags, a->env);
-      auto t = or_exit(s->service->start_test(s->env, a->org, a->id, cli_actor()));
-      print({{"url", t.url}, {"request_id", t.request_id}, {"expires_at_ms", t.expires_at_ms}});
+      auto t = value_or_exit(s->service->start_test(s->env, a->org, a->id, cli_actor()));
+      print_json(
+          {{"url", t.url}, {"request_id", t.request_id}, {"expires_at_ms", t.expires_at_ms}});
     });
   }
   {
@@ -185,7 +161,7 @@ GATEHOUSE_REGISTER_COMMAND(connection, [](CLI::App& root) {
     cmd->add_option("request_id", a->request_id, "The login request id")->required();
     cmd->callback([a = a] {
       auto s = open_session(a->flags, a->env);
-      print(or_exit(s->service->trace(s->env, a->org, a->request_id)));
+      print_json(value_or_exit(s->service->trace(s->env, a->org, a->request_id)));
     });
   }
 });

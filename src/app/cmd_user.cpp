@@ -1,8 +1,6 @@
 // `gatehouse user list|show|bindings|suspend|activate`: the same operations as the admin API's
 // user routes, through the same service (audited with actor "cli"; suspending revokes the
 // user's sessions).
-#include <unistd.h>
-
 #include <iostream>
 
 #include "app/command_registry.h"
@@ -15,39 +13,16 @@ namespace {
 
 const std::vector<std::string> kFlags = {"data_dir", "store", "pepper_file", "log_level"};
 
-struct UserSession {
-  Config config;
-  std::unique_ptr<store::Store> store;
+struct UserSession : CliSession {
   std::unique_ptr<tenancy::TenancyService> tenancy;
   std::unique_ptr<identity::IdentityService> service;
-  store::Environment env;
 };
 
 UserSession open_user_session(const ConfigFlags& flags, const std::string& env_name) {
-  UserSession s;
-  s.config = load_or_exit(flags);
-  s.store = open_store_or_exit(s.config, true);
-  auto pepper = tenancy::load_or_create_pepper(s.config);
-  if (!pepper) exit_with(pepper.error(), 2);
-  s.tenancy = std::make_unique<tenancy::TenancyService>(*s.store,
-                                                        tenancy::SecretHasher(std::move(*pepper)));
+  UserSession s{open_cli_session(flags, env_name)};
+  s.tenancy = open_tenancy_or_exit(s);
   s.service = std::make_unique<identity::IdentityService>(*s.store, *s.tenancy);
-  auto env = s.store->read<store::Environment>(
-      [&](store::Repositories& r) { return r.environments().get(env_name); });
-  if (!env) exit_with(env.error());
-  s.env = *env;
   return s;
-}
-
-tenancy::Actor user_cli_actor() {
-  const char* user = getenv("USER");
-  return {"cli", user ? user : std::to_string(getuid()), "", "local"};
-}
-
-template <class T>
-T user_or_exit(Result<T> r) {
-  if (!r) exit_with(r.error());
-  return std::move(*r);
 }
 
 }  // namespace
@@ -78,7 +53,7 @@ GATEHOUSE_REGISTER_COMMAND(user, [](CLI::App& root) {
         ->check(CLI::Range(1, 100));
     cmd->callback([a = a] {
       auto s = open_user_session(a->flags, a->env);
-      auto page = user_or_exit(s.service->list_users(s.env, a->org, {a->after, a->limit}));
+      auto page = value_or_exit(s.service->list_users(s.env, a->org, {a->after, a->limit}));
       nlohmann::json items = nlohmann::json::array();
       for (const auto& u : page.items) items.push_back(identity::user_json(u));
       nlohmann::json out = {{"data", items}};
@@ -90,9 +65,9 @@ GATEHOUSE_REGISTER_COMMAND(user, [](CLI::App& root) {
     auto [cmd, a] = add("show", "Show a user with its identity bindings", true);
     cmd->callback([a = a] {
       auto s = open_user_session(a->flags, a->env);
-      auto j = identity::user_json(user_or_exit(s.service->get_user(s.env, a->org, a->id)));
+      auto j = identity::user_json(value_or_exit(s.service->get_user(s.env, a->org, a->id)));
       j["bindings"] = nlohmann::json::array();
-      for (const auto& b : user_or_exit(s.service->bindings(s.env, a->org, a->id))) {
+      for (const auto& b : value_or_exit(s.service->bindings(s.env, a->org, a->id))) {
         j["bindings"].push_back(identity::binding_json(b));
       }
       std::cout << j.dump(2) << "\n";
@@ -103,7 +78,7 @@ GATEHOUSE_REGISTER_COMMAND(user, [](CLI::App& root) {
     cmd->callback([a = a] {
       auto s = open_user_session(a->flags, a->env);
       nlohmann::json out = nlohmann::json::array();
-      for (const auto& b : user_or_exit(s.service->bindings(s.env, a->org, a->id))) {
+      for (const auto& b : value_or_exit(s.service->bindings(s.env, a->org, a->id))) {
         out.push_back(identity::binding_json(b));
       }
       std::cout << out.dump(2) << "\n";
@@ -115,8 +90,8 @@ GATEHOUSE_REGISTER_COMMAND(user, [](CLI::App& root) {
     auto [cmd, a] = add(name, help, true);
     cmd->callback([a = a, state = std::string(state)] {
       auto s = open_user_session(a->flags, a->env);
-      std::cout << identity::user_json(user_or_exit(s.service->set_state(
-                                           s.env, a->org, a->id, state, 0, user_cli_actor())))
+      std::cout << identity::user_json(value_or_exit(s.service->set_state(s.env, a->org, a->id,
+                                                                          state, 0, cli_actor())))
                        .dump(2)
                 << "\n";
     });

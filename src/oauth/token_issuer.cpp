@@ -7,10 +7,6 @@
 
 namespace gh::oauth {
 
-bool is_oidc_scope(std::string_view scope) {
-  return scope == "openid" || scope == "profile" || scope == "email" || scope == "offline_access";
-}
-
 namespace {
 bool has(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();

@@ -10,14 +10,11 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "identity/user_directory.h"
+#include "oauth/authorization_request.h"  // is_oidc_scope: OIDC scopes vs permissions
 #include "oauth/token_signer.h"
 #include "store/applications.h"
 
 namespace gh::oauth {
-
-// RFC 6749 §4.2.2 / OIDC scopes the provider itself understands; every other scope is a
-// resource permission.
-bool is_oidc_scope(std::string_view scope);
 
 // How the user authenticated, carried from the code to every token of its refresh family.
 struct UserAuthentication {
