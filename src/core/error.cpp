@@ -12,10 +12,10 @@ const std::vector<ErrorInfo>& catalog() {
 #include "core/errors.def"
 #include "crypto/errors.def"
 #include "events/errors.def"
+#include "federation/errors.def"
 #include "identity/errors.def"
 #include "oauth/authorize_errors.def"
 #include "oauth/errors.def"
-#include "federation/errors.def"
 #include "sessions/errors.def"
 #include "tenancy/errors.def"
 #undef GATEHOUSE_ERROR

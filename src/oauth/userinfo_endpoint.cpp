@@ -29,6 +29,13 @@ http::Response userinfo_endpoint(Provider& p, const store::Environment& env,
       token = std::string(auth->substr(7));
     }
   }
+  // RFC 6750 §2.2: a form-encoded POST body may carry the token instead (OIDF
+  // oidcc-userinfo-post-body); never the query string (§2.3, refused by RFC 9700).
+  if (token.empty() && req.method == "POST") {
+    if (auto form = FormParams::from_body(req)) {
+      if (auto v = form->get("access_token")) token = *v;
+    }
+  }
   if (token.empty()) {
     auto res = no_store_json(401, {{"error", "invalid_request"},
                                    {"error_description", "Send the access token as Bearer"}});

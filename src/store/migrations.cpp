@@ -392,7 +392,6 @@ const std::vector<Migration>& migrations() {
     };
     m.push_back({8, "applications and oauth grants", v8, v8});
 
-
     // Connections, login transactions and login traces (issue 6, hosted login). Tenant-scoped:
     // organization id leads every key. Trace bodies are sealed under the organization's data key.
     const std::vector<std::string> v9 = {

@@ -79,6 +79,8 @@ class IdentityFixture : public ::testing::TestWithParam<store::Backend> {
     bool operator==(const Counts&) const = default;
   };
   Counts counts(const store::Organization& org) {
+    // PostgreSQL: outbox reads stop below the cluster-wide xmin (tests/support/test_store.h).
+    EXPECT_TRUE(store_.wait_until_outbox_readable());
     return *store_->read<Counts>([&](store::Repositories& r) -> Result<Counts> {
       Counts c;
       auto users = r.users().list(org.environment_id, org.id, {"", 100});
@@ -93,6 +95,7 @@ class IdentityFixture : public ::testing::TestWithParam<store::Backend> {
     });
   }
   std::vector<store::OutboxEvent> events(const store::Organization& org, const std::string& type) {
+    EXPECT_TRUE(store_.wait_until_outbox_readable());
     // Held in a local: a range-for over `*temporary` would outlive the temporary.
     auto all = store_->read<std::vector<store::OutboxEvent>>([&](store::Repositories& r) {
       return r.outbox().read(org.environment_id, org.id, {}, 1000);
