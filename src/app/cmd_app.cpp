@@ -7,6 +7,7 @@
 #include "app/options.h"
 #include "app/seed.h"
 #include "oauth/application_service.h"
+#include "oauth/error_codes.h"
 #include "tenancy/secrets.h"
 
 namespace gh::app {
@@ -29,7 +30,7 @@ AppSession open_session(const ConfigFlags& flags, const std::string& env_name) {
 nlohmann::json json_or_exit(const std::string& text) {
   auto j = nlohmann::json::parse(text.empty() ? std::string("{}") : text, nullptr, false);
   if (!j.is_object()) {
-    exit_with(Error(ErrorCode::RequestInvalidJson, "--json must be a JSON object"), 2);
+    exit_with(Error(errc::RequestInvalidJson, "--json must be a JSON object"), 2);
   }
   return j;
 }
@@ -256,7 +257,7 @@ const RegisterSeedStep kApplicationStep(
          return r.applications().find_resource(env->id, identifier);
        });
        if (!resource) {
-         if (resource.error().code != ErrorCode::ResourceNotFound) return fail(resource.error());
+         if (resource.error().code != errc::ResourceNotFound) return fail(resource.error());
          resource = apps.create_resource(
              *env,
              {{"identifier", identifier},

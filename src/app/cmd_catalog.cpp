@@ -7,6 +7,7 @@
 
 #include "app/command_registry.h"
 #include "app/options.h"
+#include "catalog/error_codes.h"
 #include "catalog/service.h"
 #include "tenancy/secrets.h"
 
@@ -32,15 +33,14 @@ nlohmann::json json_arg_or_exit(const std::string& text, const std::string& file
   std::string source = text;
   if (!file.empty()) {
     std::ifstream in(file == "-" ? "/dev/stdin" : file, std::ios::binary);
-    if (!in) exit_with(Error(ErrorCode::ConfigInvalid, "Cannot read " + file), 2);
+    if (!in) exit_with(Error(errc::ConfigInvalid, "Cannot read " + file), 2);
     std::stringstream ss;
     ss << in.rdbuf();
     source = ss.str();
   }
   auto j = nlohmann::json::parse(source, nullptr, false);
   if (!j.is_object()) {
-    exit_with(Error(ErrorCode::RequestInvalidJson, std::string(what) + " must be a JSON object"),
-              2);
+    exit_with(Error(errc::RequestInvalidJson, std::string(what) + " must be a JSON object"), 2);
   }
   return j;
 }
@@ -110,7 +110,7 @@ GATEHOUSE_REGISTER_COMMAND(catalog, [](CLI::App& root) {
       auto shown = value_or_exit(s.catalog->effective(s.env, a->org));
       const auto* attr = shown.find(a->name);
       if (!attr) {
-        exit_with(Error(ErrorCode::CatalogAttributeNotFound,
+        exit_with(Error(errc::CatalogAttributeNotFound,
                         "No attribute '" + a->name + "' in this catalog"));
       }
       std::cout << catalog::attribute_json(*attr).dump(2) << "\n";

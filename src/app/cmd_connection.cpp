@@ -47,14 +47,14 @@ nlohmann::json read_body(const std::string& json, const std::string& file) {
       ss << std::cin.rdbuf();
     } else {
       std::ifstream in(file);
-      if (!in) exit_with(Error(ErrorCode::RequestInvalidParameter, "cannot read " + file));
+      if (!in) exit_with(Error(errc::RequestInvalidParameter, "cannot read " + file));
       ss << in.rdbuf();
     }
     text = ss.str();
   }
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object()) {
-    exit_with(Error(ErrorCode::RequestInvalidJson, "the connection body must be a JSON object"));
+    exit_with(Error(errc::RequestInvalidJson, "the connection body must be a JSON object"));
   }
   return j;
 }

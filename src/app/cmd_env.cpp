@@ -17,7 +17,7 @@ const std::vector<std::string> kFlags = {"data_dir", "store", "public_url", "log
 
 void check_kind(const std::string& kind) {
   if (kind != "sandbox" && kind != "production") {
-    exit_with(Error(ErrorCode::RequestInvalidField, "--kind must be sandbox or production"));
+    exit_with(Error(errc::RequestInvalidField, "--kind must be sandbox or production"));
   }
 }
 

@@ -38,15 +38,14 @@ KeySession open_session(const ConfigFlags& flags, const std::string& env_name) {
 jose::Alg alg_or_exit(const std::string& name) {
   auto alg = jose::parse_alg(name);
   if (!alg || !jose::is_signing_alg(*alg)) {
-    exit_with(Error(ErrorCode::RequestInvalidField, "--alg must be RS256, PS256, ES256 or EdDSA"),
-              2);
+    exit_with(Error(errc::RequestInvalidField, "--alg must be RS256, PS256, ES256 or EdDSA"), 2);
   }
   return *alg;
 }
 
 std::string read_file_or_exit(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) exit_with(Error(ErrorCode::ConfigInvalid, "Cannot read " + path), 2);
+  if (!in) exit_with(Error(errc::ConfigInvalid, "Cannot read " + path), 2);
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
@@ -137,7 +136,7 @@ GATEHOUSE_REGISTER_COMMAND(keys, [](CLI::App& root) {
       } else {
         auto patch = nlohmann::json::parse(a->set, nullptr, false);
         if (patch.is_discarded()) {
-          exit_with(Error(ErrorCode::RequestInvalidJson, "--set is not valid JSON"), 2);
+          exit_with(Error(errc::RequestInvalidJson, "--set is not valid JSON"), 2);
         }
         v = value_or_exit(s.keys->update_settings(s.env, a->org, patch, -1, cli_actor()));
       }
@@ -157,7 +156,7 @@ GATEHOUSE_REGISTER_COMMAND(keys, [](CLI::App& root) {
       auto s = open_session(a->flags, a->env);
       auto claims = nlohmann::json::parse(a->claims, nullptr, false);
       if (!claims.is_object()) {
-        exit_with(Error(ErrorCode::RequestInvalidJson, "--claims must be a JSON object"), 2);
+        exit_with(Error(errc::RequestInvalidJson, "--claims must be a JSON object"), 2);
       }
       std::optional<jose::Alg> alg;
       if (!a->alg.empty()) alg = alg_or_exit(a->alg);
@@ -190,7 +189,7 @@ GATEHOUSE_REGISTER_COMMAND(kek, [](CLI::App& root) {
     cmd->add_option("--key-label", a->key_label, "AES-256 key label on the token")->required();
     cmd->add_option("--pin-file", a->pin_file, "File holding the user PIN")->required();
     cmd->callback([a = a] {
-      if (a->org.empty()) exit_with(Error(ErrorCode::RequestInvalidField, "--org is required"), 2);
+      if (a->org.empty()) exit_with(Error(errc::RequestInvalidField, "--org is required"), 2);
       auto s = open_session(a->flags, a->env);
       tenancy::CustomerKeyInput in{a->module, a->token_label, a->key_label,
                                    read_file_or_exit(a->pin_file)};
@@ -201,7 +200,7 @@ GATEHOUSE_REGISTER_COMMAND(kek, [](CLI::App& root) {
   {
     auto [cmd, a] = sub(kek, "clear", "Re-key an organization back to the master key");
     cmd->callback([a = a] {
-      if (a->org.empty()) exit_with(Error(ErrorCode::RequestInvalidField, "--org is required"), 2);
+      if (a->org.empty()) exit_with(Error(errc::RequestInvalidField, "--org is required"), 2);
       auto s = open_session(a->flags, a->env);
       std::cout << value_or_exit(s.keys->set_customer_key(s.env, a->org, std::nullopt, cli_actor()))
                        .dump(2)

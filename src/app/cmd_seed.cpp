@@ -25,8 +25,7 @@ const RegisterSeedStep kEnvironmentStep(
        auto env = ctx.store.transact<store::Environment>(
            [&](store::Repositories& repos) -> Result<store::Environment> {
              auto existing = repos.environments().get(name);
-             if (existing || existing.error().code != ErrorCode::EnvironmentNotFound)
-               return existing;
+             if (existing || existing.error().code != errc::EnvironmentNotFound) return existing;
              auto created = repos.environments().create(
                  {.name = name, .display_name = "Sandbox", .kind = "sandbox"});
              if (created) repos.changed("environment", name);
@@ -44,9 +43,9 @@ Result<nlohmann::json> read_demo(const std::filesystem::path& file) {
   std::ifstream in(file);
   auto j = nlohmann::json::parse(in, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
-    return fail(ErrorCode::ConfigInvalid, file.string() +
-                                              " is not a JSON object; remove it to "
-                                              "re-seed");
+    return fail(errc::ConfigInvalid, file.string() +
+                                         " is not a JSON object; remove it to "
+                                         "re-seed");
   }
   return j;
 }
@@ -59,7 +58,7 @@ Result<bool> write_demo(const std::filesystem::path& file, const nlohmann::json&
     std::ofstream out(tmp, std::ios::trunc);
     umask(old);
     out << demo.dump(2) << "\n";
-    if (!out) return fail(ErrorCode::ServerInternal, "cannot write " + tmp);
+    if (!out) return fail(errc::ServerInternal, "cannot write " + tmp);
   }
   std::filesystem::permissions(
       tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);

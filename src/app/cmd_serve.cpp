@@ -45,7 +45,7 @@ int serve(const ConfigFlags& flags) {
 
   Config config = load_or_exit(flags);
   if (config.public_url.rfind("https://", 0) != 0 && !is_loopback_url(config.public_url)) {
-    exit_with(Error(ErrorCode::ConfigInvalid,
+    exit_with(Error(errc::ConfigInvalid,
                     "public_url must be https:// unless it is a loopback address; got " +
                         config.public_url),
               2);

@@ -28,12 +28,12 @@ Result<bool> sqlite_copy(const std::string& from, const std::string& to, bool to
   };
   if (sqlite3_open_v2(from.c_str(), &src, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     close_all();
-    return fail(ErrorCode::StoreUnavailable, "cannot open " + from);
+    return fail(errc::StoreUnavailable, "cannot open " + from);
   }
   int flags = SQLITE_OPEN_READWRITE | (to_must_exist ? 0 : SQLITE_OPEN_CREATE);
   if (sqlite3_open_v2(to.c_str(), &dst, flags, nullptr) != SQLITE_OK) {
     close_all();
-    return fail(ErrorCode::StoreUnavailable, "cannot open " + to);
+    return fail(errc::StoreUnavailable, "cannot open " + to);
   }
   sqlite3_busy_timeout(dst, 10000);
   sqlite3_busy_timeout(src, 10000);
@@ -41,7 +41,7 @@ Result<bool> sqlite_copy(const std::string& from, const std::string& to, bool to
   if (!backup) {
     std::string msg = sqlite3_errmsg(dst);
     close_all();
-    return fail(ErrorCode::StoreUnavailable, "backup failed: " + msg);
+    return fail(errc::StoreUnavailable, "backup failed: " + msg);
   }
   int rc;
   do {
@@ -52,7 +52,7 @@ Result<bool> sqlite_copy(const std::string& from, const std::string& to, bool to
   const bool ok = rc == SQLITE_DONE;
   std::string msg = ok ? "" : sqlite3_errstr(rc);
   close_all();
-  if (!ok) return fail(ErrorCode::StoreUnavailable, "backup failed: " + msg);
+  if (!ok) return fail(errc::StoreUnavailable, "backup failed: " + msg);
   return true;
 }
 
@@ -60,7 +60,7 @@ Result<bool> is_gatehouse_database(const std::string& path) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     sqlite3_close(db);
-    return fail(ErrorCode::RequestInvalidParameter, path + " cannot be opened as SQLite");
+    return fail(errc::RequestInvalidParameter, path + " cannot be opened as SQLite");
   }
   sqlite3_stmt* stmt = nullptr;
   const bool ok = sqlite3_prepare_v2(db, "SELECT MAX(version) FROM schema_migrations", -1, &stmt,
@@ -69,7 +69,7 @@ Result<bool> is_gatehouse_database(const std::string& path) {
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   if (!ok) {
-    return fail(ErrorCode::RequestInvalidParameter, path + " is not a Gatehouse backup");
+    return fail(errc::RequestInvalidParameter, path + " is not a Gatehouse backup");
   }
   return true;
 }
@@ -78,7 +78,7 @@ std::string sqlite_path_or_exit(const Config& config, const char* what) {
   auto parsed = store::parse_store_url(config.store);
   if (!parsed) exit_with(parsed.error(), 2);
   if (parsed->first != store::Backend::sqlite) {
-    exit_with(Error(ErrorCode::ConfigInvalid,
+    exit_with(Error(errc::ConfigInvalid,
                     std::string(what) +
                         " works on the embedded SQLite store; for PostgreSQL use pg_dump / "
                         "pg_restore as docs/operations.md describes"),
@@ -134,10 +134,10 @@ GATEHOUSE_REGISTER_COMMAND(system, [](CLI::App& root) {
       Config config = load_or_exit(*flags);
       const std::string db = sqlite_path_or_exit(config, "backup");
       if (!std::filesystem::exists(db)) {
-        exit_with(Error(ErrorCode::StoreUnavailable, "no store at " + db), 3);
+        exit_with(Error(errc::StoreUnavailable, "no store at " + db), 3);
       }
       if (std::filesystem::exists(*out)) {
-        exit_with(Error(ErrorCode::RequestInvalidParameter, *out + " exists; not overwriting"));
+        exit_with(Error(errc::RequestInvalidParameter, *out + " exists; not overwriting"));
       }
       auto r = sqlite_copy(db, *out, false);
       if (!r) exit_with(r.error(), 3);

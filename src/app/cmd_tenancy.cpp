@@ -54,7 +54,7 @@ GATEHOUSE_REGISTER_COMMAND(org, [](CLI::App& root) {
       if (!a->metadata.empty()) {
         auto m = nlohmann::json::parse(a->metadata, nullptr, false);
         if (!m.is_object())
-          exit_with(Error(ErrorCode::RequestInvalidField, "--metadata must be a JSON object"));
+          exit_with(Error(errc::RequestInvalidField, "--metadata must be a JSON object"));
         in.metadata = m;
       }
       print_json(tenancy::organization_json(

@@ -139,7 +139,7 @@ void App::add_system_routes(http::Router& r, bool with_metrics) {
     if (!status) return http::Response::problem(status.error(), req);
     if (!status->up_to_date()) {
       return http::Response::problem(
-          Error(ErrorCode::StoreMigrationsPending,
+          Error(errc::StoreMigrationsPending,
                 "The store schema is at version " + std::to_string(status->current) +
                     ", this node needs " + std::to_string(status->latest) +
                     "; run `gatehouse migrate`"),

@@ -9,6 +9,7 @@
 #include "app/login_seams.h"
 #include "app/wire_identity.h"
 #include "app/wire_oauth.h"
+#include "federation/error_codes.h"
 #include "oauth/front_channel.h"
 #include "oauth/login_request_source.h"
 
@@ -34,8 +35,7 @@ GATEHOUSE_PROVIDE_LOGIN_SEAM(identity, [](ServerContext& ctx, LoginSeamFactories
 
 GATEHOUSE_PROVIDE_LOGIN_SEAM(oauth, [](ServerContext& ctx, LoginSeamFactories& f) {
   f.requests = [&ctx] {
-    return std::make_shared<oauth::PendingLoginRequests>(ctx.store,
-                                                         ErrorCode::LoginRequestNotFound);
+    return std::make_shared<oauth::PendingLoginRequests>(ctx.store, errc::LoginRequestNotFound);
   };
 });
 

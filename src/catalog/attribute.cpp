@@ -1,4 +1,5 @@
 #include "catalog/attribute.h"
+#include "catalog/error_codes.h"
 
 #include <re2/re2.h>
 
@@ -10,7 +11,7 @@ namespace gh::catalog {
 namespace {
 
 Error invalid(std::string field, std::string message) {
-  Error e(ErrorCode::CatalogInvalidAttribute, std::move(message));
+  Error e(errc::CatalogInvalidAttribute, std::move(message));
   e.extra["field"] = std::move(field);
   return e;
 }
@@ -366,7 +367,7 @@ Result<AttributeDefinition> parse_attribute(const nlohmann::json& j) {
     options.set_max_mem(1 << 20);  // a tenant-supplied pattern gets a bounded automaton
     RE2 re(a.pattern, options);
     if (!re.ok()) {
-      Error e(ErrorCode::CatalogInvalidPattern, "The pattern is not valid RE2: " + re.error());
+      Error e(errc::CatalogInvalidPattern, "The pattern is not valid RE2: " + re.error());
       e.extra["field"] = "pattern";
       return fail(std::move(e));
     }
@@ -447,7 +448,7 @@ Result<bool> check_catalog(const Catalog& c) {
   std::set<std::string> names;
   for (const auto& a : c.attributes) {
     if (!names.insert(a.name).second) {
-      return fail(ErrorCode::CatalogAttributeExists,
+      return fail(errc::CatalogAttributeExists,
                   "The catalog already has an attribute named '" + a.name + "'");
     }
   }

@@ -1,4 +1,5 @@
 #include "catalog/mapping.h"
+#include "catalog/error_codes.h"
 
 #include <set>
 
@@ -12,20 +13,19 @@ Result<MappingCheck> validate_mapping(const Catalog& effective,
     const auto& r = rules[i];
     const std::string at = "mapping[" + std::to_string(i) + "]";
     if (r.source.empty() || r.attribute.empty()) {
-      Error e(ErrorCode::RequestInvalidField, at + ": source and attribute are both required");
+      Error e(errc::RequestInvalidField, at + ": source and attribute are both required");
       e.extra["field"] = at;
       return fail(std::move(e));
     }
     if (!sources.insert(r.source).second) {
-      Error e(ErrorCode::RequestInvalidField, at + ": '" + r.source + "' is mapped twice");
+      Error e(errc::RequestInvalidField, at + ": '" + r.source + "' is mapped twice");
       e.extra["field"] = at + ".source";
       return fail(std::move(e));
     }
     const AttributeDefinition* def = effective.find(r.attribute);
     if (!def) {
-      Error e(ErrorCode::CatalogUnknownAttribute, at + " maps '" + r.source + "' to '" +
-                                                      r.attribute +
-                                                      "', which is not in the attribute catalog");
+      Error e(errc::CatalogUnknownAttribute, at + " maps '" + r.source + "' to '" + r.attribute +
+                                                 "', which is not in the attribute catalog");
       e.extra["field"] = at + ".attribute";
       e.extra["index"] = i;
       e.extra["attribute"] = r.attribute;

@@ -2,6 +2,7 @@
 
 #include "catalog/cedar_schema.h"
 #include "catalog/claims.h"
+#include "catalog/error_codes.h"
 #include "catalog/public_catalog.h"
 #include "catalog/scim_schema.h"
 #include "http/api.h"
@@ -35,7 +36,7 @@ Result<int64_t> version_number(const std::string& text, const std::string& field
     n = n * 10 + (c - '0');
   }
   if (n < 0) {
-    Error e(ErrorCode::RequestInvalidParameter, "'" + field + "' must be a version number");
+    Error e(errc::RequestInvalidParameter, "'" + field + "' must be a version number");
     e.extra["parameter"] = field;
     return fail(std::move(e));
   }
@@ -80,7 +81,7 @@ void add_scope_routes(tenancy::AdminApi& api, http::Router& router, const std::s
             const auto* a = shown->find(r.http.param("name"));
             if (!a) {
               return Response::problem(
-                  Error(ErrorCode::CatalogAttributeNotFound,
+                  Error(errc::CatalogAttributeNotFound,
                         "No attribute '" + r.http.param("name") + "' in this catalog"),
                   r.http);
             }
@@ -175,7 +176,7 @@ void add_scope_routes(tenancy::AdminApi& api, http::Router& router, const std::s
       auto text = r.http.query_param(names[i]);
       if (!text) {
         return Response::problem(
-            Error(ErrorCode::RequestInvalidParameter,
+            Error(errc::RequestInvalidParameter,
                   std::string("'") + names[i] + "' (a version number) is required"),
             r.http);
       }

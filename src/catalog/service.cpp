@@ -2,6 +2,7 @@
 
 #include "catalog/default_catalog.h"
 #include "catalog/diff.h"
+#include "catalog/error_codes.h"
 
 namespace gh::catalog {
 
@@ -13,12 +14,12 @@ Catalog view(const Catalog& c, bool organization) {
 }
 
 Error attribute_not_found(const std::string& name) {
-  return Error(ErrorCode::CatalogAttributeNotFound, "No attribute '" + name + "' in this catalog");
+  return Error(errc::CatalogAttributeNotFound, "No attribute '" + name + "' in this catalog");
 }
 
 Result<Catalog> parse_document(const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) return fail(ErrorCode::ServerInternal, "A stored catalog is not JSON");
+  if (j.is_discarded()) return fail(errc::ServerInternal, "A stored catalog is not JSON");
   return parse_catalog(j);
 }
 
@@ -35,7 +36,7 @@ Result<bool> check_custom(const AttributeDefinition& a, const std::string& name_
   const std::string urn = custom_extension_urn(name_space) + ":";
   for (const auto& path : a.sources.scim) {
     if (path.rfind(urn, 0) != 0) {
-      Error e(ErrorCode::CatalogInvalidAttribute,
+      Error e(errc::CatalogInvalidAttribute,
               "Custom attributes' SCIM paths are in the organization's extension: " + urn + "...");
       e.extra["field"] = "sources.scim";
       return fail(std::move(e));
@@ -86,7 +87,7 @@ Result<VersionedCatalog> CatalogService::get(const store::Environment& env,
   // the first time it is read, so every later change has a version to diff against.
   auto created = change(env, "", 0, {"system", "gatehouse", "", ""}, "",
                         [](Catalog&, const Catalog&) -> Result<std::string> { return ""; });
-  if (!created && created.error().code == ErrorCode::RequestPreconditionFailed) {
+  if (!created && created.error().code == errc::RequestPreconditionFailed) {
     return store_.read<VersionedCatalog>(
         [&](store::Repositories& repos) { return read_catalog(repos, env, ""); });
   }
@@ -154,7 +155,7 @@ Result<VersionedCatalog> CatalogService::change(const store::Environment& env,
         }
         if (action.empty()) return current;  // only the creation
         if (expected_version >= 0 && expected_version != current.version) {
-          return fail(ErrorCode::RequestPreconditionFailed,
+          return fail(errc::RequestPreconditionFailed,
                       "The catalog is at version " + std::to_string(current.version) + ", not " +
                           std::to_string(expected_version) + "; read it again");
         }
@@ -181,7 +182,7 @@ Result<VersionedCatalog> CatalogService::add_attribute(const store::Environment&
   auto def = parse_attribute(definition);
   if (!def) return fail(def.error());
   if (def->custom || def->deprecated) {
-    Error e(ErrorCode::CatalogInvalidAttribute,
+    Error e(errc::CatalogInvalidAttribute,
             def->custom ? "'custom' is set by Gatehouse: add the attribute to an organization"
                         : "Add the attribute, then deprecate it");
     e.extra["field"] = def->custom ? "custom" : "deprecated";
@@ -194,7 +195,7 @@ Result<VersionedCatalog> CatalogService::add_attribute(const store::Environment&
                     if (auto ok = check_custom(*def, next.name_space); !ok) return fail(ok.error());
                   }
                   if (next.find(def->name)) {
-                    return fail(ErrorCode::CatalogAttributeExists,
+                    return fail(errc::CatalogAttributeExists,
                                 "The catalog already has an attribute named '" + def->name + "'");
                   }
                   next.attributes.push_back(*def);
@@ -205,7 +206,7 @@ Result<VersionedCatalog> CatalogService::add_attribute(const store::Environment&
 Result<VersionedCatalog> CatalogService::update_attribute(
     const store::Environment& env, const std::string& organization_id, const std::string& name,
     const nlohmann::json& patch, int64_t expected_version, const tenancy::Actor& actor) {
-  if (!patch.is_object()) return fail(ErrorCode::RequestInvalidJson, "The patch is a JSON object");
+  if (!patch.is_object()) return fail(errc::RequestInvalidJson, "The patch is a JSON object");
   return change(env, organization_id, expected_version, actor, "catalog.attribute_updated",
                 [&](Catalog& next, const Catalog& environment) -> Result<std::string> {
                   const std::string short_name = unqualified(next, name);
@@ -215,13 +216,13 @@ Result<VersionedCatalog> CatalogService::update_attribute(
                   for (const auto& [k, v] : patch.items()) {
                     if (k == "name" && v != merged["name"]) {
                       Error e(
-                          ErrorCode::CatalogInvalidAttribute,
+                          errc::CatalogInvalidAttribute,
                           "Attributes cannot be renamed: add the new one and deprecate this one");
                       e.extra["field"] = "name";
                       return fail(std::move(e));
                     }
                     if (k == "custom") {
-                      Error e(ErrorCode::CatalogInvalidAttribute, "'custom' is set by Gatehouse");
+                      Error e(errc::CatalogInvalidAttribute, "'custom' is set by Gatehouse");
                       e.extra["field"] = "custom";
                       return fail(std::move(e));
                     }
@@ -257,7 +258,7 @@ Result<VersionedCatalog> CatalogService::deprecate_attribute(
                     const bool known =
                         seen.find(replaced_by) || (!organization_id.empty() && next.find(own));
                     if (!known || own == a->name || replaced_by == a->name) {
-                      Error e(ErrorCode::CatalogAttributeNotFound,
+                      Error e(errc::CatalogAttributeNotFound,
                               "replaced_by must name another attribute of this catalog");
                       e.extra["field"] = "replaced_by";
                       return fail(std::move(e));

@@ -1,4 +1,5 @@
 #include "catalog/value_check.h"
+#include "catalog/error_codes.h"
 
 #include <re2/re2.h>
 
@@ -155,7 +156,7 @@ std::optional<ValueViolation> check_value(const AttributeDefinition& def,
 }
 
 Error to_error(const ValueViolation& v) {
-  Error e(ErrorCode::CatalogInvalidValue, v.message);
+  Error e(errc::CatalogInvalidValue, v.message);
   e.extra["attribute"] = v.attribute;
   e.extra["rule"] = v.rule;
   return e;

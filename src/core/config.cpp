@@ -250,21 +250,21 @@ Result<std::pair<std::string, uint16_t>> parse_host_port(const std::string& s) {
   if (!s.empty() && s[0] == '[') {
     const size_t close = s.find(']');
     if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':') {
-      return fail(ErrorCode::ConfigInvalid, "'" + s + "' is not host:port");
+      return fail(errc::ConfigInvalid, "'" + s + "' is not host:port");
     }
     host = s.substr(1, close - 1);
     port = s.substr(close + 2);
   } else {
     const size_t colon = s.rfind(':');
     if (colon == std::string::npos) {
-      return fail(ErrorCode::ConfigInvalid, "'" + s + "' is not host:port");
+      return fail(errc::ConfigInvalid, "'" + s + "' is not host:port");
     }
     host = s.substr(0, colon);
     port = s.substr(colon + 1);
   }
   auto p = parse_int(port);
   if (host.empty() || !p || *p < 0 || *p > 65535) {
-    return fail(ErrorCode::ConfigInvalid, "'" + s + "' is not host:port");
+    return fail(errc::ConfigInvalid, "'" + s + "' is not host:port");
   }
   return std::pair{host, static_cast<uint16_t>(*p)};
 }
@@ -298,12 +298,12 @@ Result<Config> load_config(const std::optional<std::string>& file,
     for (const auto& s : settings()) {
       if (s.doc.name != name) continue;
       if (auto err = s.set(config, value)) {
-        return Error(ErrorCode::ConfigInvalid, *err + " (from " + source + ")");
+        return Error(errc::ConfigInvalid, *err + " (from " + source + ")");
       }
       return std::nullopt;
     }
-    return Error(ErrorCode::ConfigInvalid, "unknown setting '" + name + "' (from " + source +
-                                               "); see docs/configuration.md for the list");
+    return Error(errc::ConfigInvalid, "unknown setting '" + name + "' (from " + source +
+                                          "); see docs/configuration.md for the list");
   };
 
   if (file) {
@@ -316,7 +316,7 @@ Result<Config> load_config(const std::optional<std::string>& file,
         msg += " at line " + std::to_string(e.source().begin.line) + ", column " +
                std::to_string(e.source().begin.column);
       }
-      return fail(ErrorCode::ConfigInvalid, msg);
+      return fail(errc::ConfigInvalid, msg);
     }
     for (const auto& [key, node] : table) {
       if (auto err = apply(std::string(key.str()), toml_value_text(node), *file)) {
@@ -336,12 +336,12 @@ Result<Config> load_config(const std::optional<std::string>& file,
   }
 
   auto hp = parse_host_port(config.listen);
-  if (!hp) return fail(ErrorCode::ConfigInvalid, "listen: " + hp.error().message);
+  if (!hp) return fail(errc::ConfigInvalid, "listen: " + hp.error().message);
   config.listen_host = hp->first;
   config.listen_port = hp->second;
   if (!config.metrics_listen.empty()) {
     auto mhp = parse_host_port(config.metrics_listen);
-    if (!mhp) return fail(ErrorCode::ConfigInvalid, "metrics_listen: " + mhp.error().message);
+    if (!mhp) return fail(errc::ConfigInvalid, "metrics_listen: " + mhp.error().message);
   }
   if (config.public_url.empty()) {
     const bool tls = !config.tls_cert.empty();
@@ -354,20 +354,20 @@ Result<Config> load_config(const std::optional<std::string>& file,
   while (!config.public_url.empty() && config.public_url.back() == '/')
     config.public_url.pop_back();
   if (config.public_url.rfind("https://", 0) != 0 && config.public_url.rfind("http://", 0) != 0) {
-    return fail(ErrorCode::ConfigInvalid,
+    return fail(errc::ConfigInvalid,
                 "public_url must start with https:// (or http:// on a loopback address), got '" +
                     config.public_url + "'");
   }
   if (config.store.empty()) config.store = "sqlite:" + config.data_dir + "/gatehouse.db";
   if (config.sqlite_synchronous != "full" && config.sqlite_synchronous != "normal") {
-    return fail(ErrorCode::ConfigInvalid, "sqlite_synchronous must be full or normal");
+    return fail(errc::ConfigInvalid, "sqlite_synchronous must be full or normal");
   }
   if (config.tls_cert.empty() != config.tls_key.empty()) {
-    return fail(ErrorCode::ConfigInvalid, "tls_cert and tls_key must be set together");
+    return fail(errc::ConfigInvalid, "tls_cert and tls_key must be set together");
   }
   static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
   if (std::find(levels.begin(), levels.end(), config.log_level) == levels.end()) {
-    return fail(ErrorCode::ConfigInvalid,
+    return fail(errc::ConfigInvalid,
                 "log_level must be one of trace, debug, info, warn, "
                 "error, off");
   }

@@ -1,5 +1,6 @@
 #include "core/error.h"
 
+#include <ostream>
 #include <vector>
 
 namespace gh {
@@ -7,7 +8,7 @@ namespace gh {
 namespace {
 const std::vector<ErrorInfo>& catalog() {
   static const std::vector<ErrorInfo> entries = {
-#define GATEHOUSE_ERROR(name, code, status, title) {ErrorCode::name, code, status, title},
+#define GATEHOUSE_ERROR(name, code, status, title) {code, status, title},
 #include "catalog/errors.def"
 #include "core/errors.def"
 #include "crypto/errors.def"
@@ -24,8 +25,9 @@ const std::vector<ErrorInfo>& catalog() {
 }
 }  // namespace
 
-const ErrorInfo& error_info(ErrorCode code) { return catalog()[static_cast<size_t>(code)]; }
 const std::vector<ErrorInfo>& error_catalog() { return catalog(); }
+
+void PrintTo(const ErrorCode& code, std::ostream* os) { *os << code.info().name; }
 
 const std::string& Error::text() const {
   if (message.empty()) {

@@ -1,5 +1,6 @@
 #include "events/routes.h"
 
+#include "events/error_codes.h"
 #include "http/api.h"
 
 namespace gh::events {
@@ -31,13 +32,12 @@ Result<EndpointInput> endpoint_input(const nlohmann::json& body, bool allow_org)
   if (body.contains("event_types")) {
     const auto& t = body["event_types"];
     if (!t.is_array()) {
-      return fail(Error(ErrorCode::WebhookInvalidEventTypes, "event_types must be a list"));
+      return fail(Error(errc::WebhookInvalidEventTypes, "event_types must be a list"));
     }
     std::vector<std::string> types;
     for (const auto& v : t) {
       if (!v.is_string()) {
-        return fail(
-            Error(ErrorCode::WebhookInvalidEventTypes, "event_types must be a list of strings"));
+        return fail(Error(errc::WebhookInvalidEventTypes, "event_types must be a list of strings"));
       }
       types.push_back(v.get<std::string>());
     }
@@ -170,8 +170,7 @@ void add_event_routes(tenancy::AdminApi& admin, http::Router& router, store::Sto
       }
       if (body->contains("overlap_seconds")) {
         const auto& v = (*body)["overlap_seconds"];
-        if (!v.is_number_integer())
-          return problem(Error(ErrorCode::WebhookInvalidRotation), r.http);
+        if (!v.is_number_integer()) return problem(Error(errc::WebhookInvalidRotation), r.http);
         overlap = v.get<int64_t>();
       }
     }

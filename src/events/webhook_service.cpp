@@ -6,6 +6,7 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "events/error_codes.h"
 #include "events/signature.h"
 
 namespace gh::events {
@@ -116,7 +117,7 @@ Result<store::WebhookSecret> WebhookService::seal_secret(const store::WebhookEnd
 
 Result<bool> WebhookService::check_url(const std::string& url) {
   const auto bad = [&](const std::string& why) {
-    return fail(Error(ErrorCode::WebhookInvalidUrl, why));
+    return fail(Error(errc::WebhookInvalidUrl, why));
   };
   if (url.size() > kMaxUrl) return bad("The URL is longer than 2048 characters");
   const bool https = url.starts_with("https://");
@@ -155,14 +156,14 @@ Result<std::vector<std::string>> WebhookService::check_event_types(
     return segments >= 2;
   };
   if (types.empty() || types.size() > kMaxTypes) {
-    return fail(Error(ErrorCode::WebhookInvalidEventTypes,
+    return fail(Error(errc::WebhookInvalidEventTypes,
                       "event_types must list 1 to 64 event types, or [\"*\"] for all"));
   }
   std::vector<std::string> out;
   for (const auto& t : types) {
     if (t == "*") return std::vector<std::string>{};  // all
     if (t.size() > 100 || !is_type_name(t)) {
-      return fail(Error(ErrorCode::WebhookInvalidEventTypes,
+      return fail(Error(errc::WebhookInvalidEventTypes,
                         "'" + t.substr(0, 100) + "' is not an event type name"));
     }
     out.push_back(t);
@@ -194,7 +195,7 @@ void WebhookService::audit(store::Repositories& repos, const WebhookScope& scope
 
 Result<IssuedEndpoint> WebhookService::create(const WebhookScope& scope, const EndpointInput& in,
                                               const tenancy::Actor& actor) {
-  if (!in.url) return fail(Error(ErrorCode::WebhookInvalidUrl, "'url' is required"));
+  if (!in.url) return fail(Error(errc::WebhookInvalidUrl, "'url' is required"));
   if (auto ok = check_url(*in.url); !ok) return fail(ok.error());
   store::WebhookEndpoint e;
   e.environment_id = scope.env.id;
@@ -284,7 +285,7 @@ Result<IssuedEndpoint> WebhookService::rotate_secret(const WebhookScope& scope,
                                                      const std::string& id, int64_t overlap_s,
                                                      const tenancy::Actor& actor) {
   if (overlap_s < 0 || overlap_s > 7 * 24 * 3600) {
-    return fail(Error(ErrorCode::WebhookInvalidRotation));
+    return fail(Error(errc::WebhookInvalidRotation));
   }
   const int64_t now = clock_.now_ms();
   const store::WebhookSecret issued = new_secret(now);
@@ -330,7 +331,7 @@ Result<store::WebhookDelivery> WebhookService::redeliver(const WebhookScope& sco
         auto d = repos.webhooks().get_delivery(scope.env.id, scope.organization_id, delivery_id);
         if (!d) return fail(d.error());
         if (d->endpoint_id != endpoint_id) {
-          return fail(Error(ErrorCode::WebhookDeliveryNotFound,
+          return fail(Error(errc::WebhookDeliveryNotFound,
                             "No delivery '" + delivery_id + "' for this endpoint"));
         }
         auto r = repos.webhooks().redeliver(scope.env.id, scope.organization_id, delivery_id,

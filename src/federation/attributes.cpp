@@ -3,13 +3,14 @@
 #include <algorithm>
 
 #include "catalog/value_check.h"
+#include "federation/error_codes.h"
 
 namespace gh::federation {
 
 namespace {
 
 Error mapping_error(const std::string& message) {
-  Error e(ErrorCode::ConnectionInvalid, message);
+  Error e(errc::ConnectionInvalid, message);
   e.extra["field"] = "attribute_mapping";
   return e;
 }
@@ -108,7 +109,7 @@ Result<nlohmann::json> map_claims(const catalog::Catalog& catalog, const nlohman
         trace.check(
             "login.attribute_invalid", false,
             "'" + def.name + "': " + decision.violation->rule + ": " + decision.violation->message);
-        Error e(ErrorCode::LoginAttributeInvalid,
+        Error e(errc::LoginAttributeInvalid,
                 "The identity provider sent no valid '" + def.name +
                     "', which this connection requires: " + decision.violation->message);
         e.extra["attribute"] = def.name;

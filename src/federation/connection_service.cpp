@@ -1,6 +1,7 @@
 #include "federation/connection_service.h"
 
 #include "federation/attributes.h"
+#include "federation/error_codes.h"
 #include "http/api.h"
 #include "tenancy/domains.h"
 
@@ -9,7 +10,7 @@ namespace gh::federation {
 namespace {
 
 Error invalid(const std::string& field, const std::string& message) {
-  Error e(ErrorCode::ConnectionInvalid, message);
+  Error e(errc::ConnectionInvalid, message);
   e.extra["field"] = field;
   return e;
 }
@@ -131,7 +132,7 @@ Result<std::optional<nlohmann::json>> TraceStore::load(const std::string& enviro
     return repos.login_traces().get(environment_id, organization_id, request_id, clock_.now_ms());
   });
   if (!row) {
-    if (row.error().code == ErrorCode::LoginTraceNotFound) {
+    if (row.error().code == errc::LoginTraceNotFound) {
       return std::optional<nlohmann::json>();
     }
     return fail(row.error());
@@ -140,7 +141,7 @@ Result<std::optional<nlohmann::json>> TraceStore::load(const std::string& enviro
       sealing_.open(trace_context(environment_id, organization_id, request_id), row->body_sealed);
   if (!body) return fail(body.error());
   auto j = nlohmann::json::parse(*body, nullptr, false);
-  if (j.is_discarded()) return fail(ErrorCode::ServerInternal, "", "trace body is not JSON");
+  if (j.is_discarded()) return fail(errc::ServerInternal, "", "trace body is not JSON");
   j["request_id"] = row->request_id;
   j["connection_id"] = row->connection_id;
   j["created_at_ms"] = row->created_at_ms;
@@ -170,7 +171,7 @@ Result<bool> ConnectionService::validate(const store::Environment& env, store::C
   const auto* factory = find_connection_factory(c.type);
   if (!factory) {
     return fail(
-        Error(ErrorCode::ConnectionTypeUnsupported,
+        Error(errc::ConnectionTypeUnsupported,
               "Unknown connection type '" + c.type + "'; this server supports: " + types_list()));
   }
   std::optional<catalog::Catalog> effective;
@@ -299,7 +300,7 @@ Result<store::Connection> ConnectionService::set_status(const store::Environment
     auto current = repos.connections().get(env.id, org_id, id);
     if (!current) return current;
     if (!is_allowed_transition(current->status, status)) {
-      return fail(Error(ErrorCode::ConnectionInvalidTransition,
+      return fail(Error(errc::ConnectionInvalidTransition,
                         "The connection is " + current->status + "; it cannot become " + status));
     }
     store::Connection next = *current;
@@ -327,7 +328,7 @@ Result<ConnectionService::TestLogin> ConnectionService::start_test(const store::
     auto c = repos.connections().get(env.id, org_id, id);
     if (!c) return fail(c.error());
     if (c->status == "disabled") {
-      return fail(Error(ErrorCode::ConnectionNotActive,
+      return fail(Error(errc::ConnectionNotActive,
                         "The connection is disabled; activate it (or create another) to test it"));
     }
     store::LoginTransaction t;
@@ -372,7 +373,7 @@ Result<nlohmann::json> ConnectionService::trace(const store::Environment& env,
   auto body = traces_.load(env.id, org_id, request_id);
   if (!body) return fail(body.error());
   if (!*body) {
-    return fail(Error(ErrorCode::LoginTraceNotFound,
+    return fail(Error(errc::LoginTraceNotFound,
                       "No login trace '" + request_id + "' in this organization"));
   }
   return std::move(**body);

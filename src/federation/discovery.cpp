@@ -1,4 +1,5 @@
 #include "federation/discovery.h"
+#include "federation/error_codes.h"
 
 #include <algorithm>
 #include <cctype>
@@ -29,7 +30,7 @@ Result<std::string> email_domain(std::string_view email) {
                    }) &&
       email.find('@') == at;
   if (!ok) {
-    return fail(Error(ErrorCode::LoginEmailInvalid,
+    return fail(Error(errc::LoginEmailInvalid,
                       "'" + std::string(email.substr(0, 80)) +
                           "' is not an email address; enter one such as jane@example.com"));
   }
@@ -38,7 +39,7 @@ Result<std::string> email_domain(std::string_view email) {
 
 Result<std::vector<store::Connection>> choose_connections(const DiscoveryInput& in) {
   if (!in.requested_organization.empty() && in.requested_organization != in.organization_id) {
-    return fail(Error(ErrorCode::LoginConnectionNotAllowed,
+    return fail(Error(errc::LoginConnectionNotAllowed,
                       "The application asked to sign in to another organization than the one "
                       "that verified this email domain"));
   }
@@ -62,15 +63,15 @@ Result<std::vector<store::Connection>> choose_connections(const DiscoveryInput& 
   }
   if (!out.empty()) return out;
   if (requested_seen) {
-    return fail(Error(ErrorCode::LoginConnectionNotAllowed,
+    return fail(Error(errc::LoginConnectionNotAllowed,
                       "The requested connection is not active, does not serve this email "
                       "domain, or the organization's security policy does not allow it"));
   }
   if (!in.requested_connection.empty()) {
-    return fail(Error(ErrorCode::LoginConnectionNotAllowed,
+    return fail(Error(errc::LoginConnectionNotAllowed,
                       "The requested connection does not belong to this organization"));
   }
-  return fail(Error(ErrorCode::LoginNoConnection,
+  return fail(Error(errc::LoginNoConnection,
                     in.domain.empty()
                         ? "The organization has no active sign-in connection"
                         : "The organization has no active sign-in connection for '" + in.domain +

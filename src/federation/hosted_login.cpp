@@ -5,15 +5,17 @@
 #include "core/encoding.h"
 #include "core/log.h"
 #include "federation/discovery.h"
+#include "federation/error_codes.h"
 #include "federation/testidp/test_idp.h"
 #include "sessions/session_lookup.h"
+#include "tenancy/error_codes.h"
 
 namespace gh::federation {
 
 namespace {
 
 Error unavailable(const std::string& what) {
-  return Error(ErrorCode::LoginUnavailable,
+  return Error(errc::LoginUnavailable,
                "Hosted login cannot finish on this server: no " + what + " is configured");
 }
 
@@ -133,21 +135,21 @@ LoginStep HostedLogin::discover(const store::Environment& env, const LoginReques
         [&](store::Repositories& repos) { return repos.domains().find_verified(env.id, domain); });
     if (!holder) return error_page(holder.error(), trace_id);
     if (!*holder) {
-      return error_page(Error(ErrorCode::LoginNoOrganization,
-                              "No organization has verified '" + domain +
-                                  "'; ask your IT administrator to verify the domain"),
-                        trace_id);
+      return error_page(
+          Error(errc::LoginNoOrganization, "No organization has verified '" + domain +
+                                               "'; ask your IT administrator to verify the domain"),
+          trace_id);
     }
     org_id = (*holder)->organization_id;
   }
   if (org_id.empty()) {
-    return error_page(Error(ErrorCode::LoginEmailInvalid), trace_id);
+    return error_page(Error(errc::LoginEmailInvalid), trace_id);
   }
   auto policy = tenancy_.policy_for(env, org_id);
   if (!policy) {
     // The application named an organization that is not in this environment.
-    return error_page(policy.error().code == ErrorCode::TenantNotFound
-                          ? Error(ErrorCode::LoginNoOrganization,
+    return error_page(policy.error().code == errc::TenantNotFound
+                          ? Error(errc::LoginNoOrganization,
                                   "The application asked for an organization that does not exist")
                           : policy.error(),
                       trace_id);
@@ -220,7 +222,7 @@ LoginStep HostedLogin::begin(const store::Environment& env, const store::Connect
   const auto* factory = find_connection_factory(connection.type);
   if (!factory) {
     return fail_login(env, connection.organization_id, connection.id, transaction.login_request_id,
-                      trace, Error(ErrorCode::ConnectionTypeUnsupported), trace_id);
+                      trace, Error(errc::ConnectionTypeUnsupported), trace_id);
   }
   auto deps = connections_.deps();
   auto conn = factory->open(connection, deps);
@@ -287,7 +289,7 @@ LoginStep HostedLogin::start_test(const store::Environment& env, const std::stri
   });
   if (!t) return error_page(t.error(), trace_id);
   if (!t->test_mode || t->finished_at_ms != 0) {
-    return error_page(Error(ErrorCode::LoginTransactionNotFound,
+    return error_page(Error(errc::LoginTransactionNotFound,
                             "This test link was already used or is not a test link; start a new "
                             "test from the API"),
                       trace_id);
@@ -301,7 +303,7 @@ LoginStep HostedLogin::start_test(const store::Environment& env, const std::stri
   trace.check("connection.not_active", c->status != "disabled", "status " + c->status);
   if (c->status == "disabled") {
     return fail_login(env, org_id, c->id, t->login_request_id, trace,
-                      Error(ErrorCode::ConnectionNotActive), trace_id);
+                      Error(errc::ConnectionNotActive), trace_id);
   }
   return begin(env, *c, *t, "", {}, trace, trace_id);
 }
@@ -313,12 +315,11 @@ LoginStep HostedLogin::test_idp_form(const store::Environment& env,
   auto claims = testidp::verify_state(deps, state);
   if (!claims) return error_page(claims.error(), trace_id);
   if (claims->connection_id != connection_id) {
-    return error_page(Error(ErrorCode::LoginStateInvalid, {}, "state of another connection"),
-                      trace_id);
+    return error_page(Error(errc::LoginStateInvalid, {}, "state of another connection"), trace_id);
   }
   auto c = connections_.get(env, claims->organization_id, connection_id);
   if (!c) return error_page(c.error(), trace_id);
-  if (c->type != "test") return error_page(Error(ErrorCode::ConnectionNotFound), trace_id);
+  if (c->type != "test") return error_page(Error(errc::ConnectionNotFound), trace_id);
   const auto choices = testidp::form_choices(*c);
   nlohmann::json levels = nlohmann::json::array();
   for (size_t i = 0; i < choices.acr_levels.size(); ++i) {
@@ -353,7 +354,7 @@ LoginStep HostedLogin::callback(const store::Environment& env, const std::string
   // The browser binding names the transaction: "{organization}.{transaction}".
   const size_t dot = login_cookie_value.find('.');
   if (login_cookie_value.empty() || dot == std::string::npos) {
-    return error_page(Error(ErrorCode::LoginBrowserMismatch), trace_id);
+    return error_page(Error(errc::LoginBrowserMismatch), trace_id);
   }
   const std::string org_id = login_cookie_value.substr(0, dot);
   const std::string tx_id = login_cookie_value.substr(dot + 1);
@@ -370,15 +371,15 @@ LoginStep HostedLogin::callback(const store::Environment& env, const std::string
   };
   if (tx->connection_id != connection_id) {
     trace.check("login.state_invalid", false, "the callback names another connection");
-    return failed(Error(ErrorCode::LoginStateInvalid, {}, "callback of another connection"));
+    return failed(Error(errc::LoginStateInvalid, {}, "callback of another connection"));
   }
   auto row = connections_.get(env, org_id, connection_id);
   if (!row) return failed(row.error());
   const bool usable = row->status == "active" || (tx->test_mode && row->status == "draft");
   trace.check("connection.not_active", usable, "status " + row->status);
-  if (!usable) return failed(Error(ErrorCode::ConnectionNotActive));
+  if (!usable) return failed(Error(errc::ConnectionNotActive));
   const auto* factory = find_connection_factory(row->type);
-  if (!factory) return failed(Error(ErrorCode::ConnectionTypeUnsupported));
+  if (!factory) return failed(Error(errc::ConnectionTypeUnsupported));
   auto deps = connections_.deps();
   auto conn = factory->open(*row, deps);
 
@@ -391,7 +392,7 @@ LoginStep HostedLogin::callback(const store::Environment& env, const std::string
   trace.check("login.browser_mismatch", bound,
               bound ? "the answer belongs to this browser's login"
                     : "the answer belongs to a login started elsewhere");
-  if (!bound) return failed(Error(ErrorCode::LoginBrowserMismatch));
+  if (!bound) return failed(Error(errc::LoginBrowserMismatch));
 
   auto finished = store_.transact<store::LoginTransaction>([&](store::Repositories& repos) {
     return repos.connections().finish_transaction(env.id, org_id, tx->id, clock_.now_ms());
@@ -416,7 +417,7 @@ LoginStep HostedLogin::callback(const store::Environment& env, const std::string
   const bool allowed = domain_allowed(verified->identity.email, *domains, policy->guest_domains);
   trace.check("login.domain_not_allowed", allowed, verified->identity.email);
   if (!allowed) {
-    return failed(Error(ErrorCode::LoginDomainNotAllowed,
+    return failed(Error(errc::LoginDomainNotAllowed,
                         "'" + verified->identity.email +
                             "' is outside the organization's verified and guest domains"));
   }
@@ -432,7 +433,7 @@ LoginStep HostedLogin::callback(const store::Environment& env, const std::string
                                  verified->acr) != request->acr_values.end();
       trace.check("login.acr_not_satisfied", met,
                   "achieved " + verified->acr + ", asked " + acr_list(request->acr_values));
-      if (!met) return failed(Error(ErrorCode::LoginAcrNotSatisfied));
+      if (!met) return failed(Error(errc::LoginAcrNotSatisfied));
     }
   }
 

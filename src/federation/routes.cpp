@@ -50,7 +50,7 @@ std::optional<CallbackParams> params_of(const http::Request& req) {
 
 Response bad_form(const http::Request& req) {
   return render_step(HostedLogin::error_page(
-      Error(ErrorCode::RequestInvalidParameter,
+      Error(errc::RequestInvalidParameter,
             "The form could not be read: send it as application/x-www-form-urlencoded UTF-8"),
       req.request_id));
 }
@@ -92,7 +92,7 @@ void add_hosted_login_routes(http::Router& router, tenancy::EnvironmentCache& en
   };
   auto no_env = [](http::Request& req) {
     return render_step(HostedLogin::error_page(
-        Error(ErrorCode::EnvironmentNotFound, "No such environment"), req.request_id));
+        Error(errc::EnvironmentNotFound, "No such environment"), req.request_id));
   };
   http::RouteOptions form_options;
   form_options.max_body_bytes = 64 * 1024;

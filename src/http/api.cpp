@@ -7,7 +7,7 @@
 namespace gh::http {
 
 Error invalid_field(std::string_view field, std::string message) {
-  Error e(ErrorCode::RequestInvalidField, std::move(message));
+  Error e(errc::RequestInvalidField, std::move(message));
   e.extra["field"] = std::string(field);
   return e;
 }
@@ -15,14 +15,14 @@ Error invalid_field(std::string_view field, std::string message) {
 Result<nlohmann::json> json_object_body(const Request& req) {
   const auto ct = req.header("Content-Type").value_or("");
   if (ct.substr(0, 16) != "application/json" && ct.find("+json") == std::string_view::npos) {
-    return fail(ErrorCode::RequestUnsupportedMediaType,
+    return fail(errc::RequestUnsupportedMediaType,
                 "Send the body as JSON with Content-Type: application/json");
   }
-  if (!is_valid_utf8(req.body)) return fail(ErrorCode::RequestInvalidUtf8);
+  if (!is_valid_utf8(req.body)) return fail(errc::RequestInvalidUtf8);
   auto j = nlohmann::json::parse(req.body, nullptr, false);
-  if (j.is_discarded()) return fail(ErrorCode::RequestInvalidJson);
+  if (j.is_discarded()) return fail(errc::RequestInvalidJson);
   if (!j.is_object()) {
-    return fail(ErrorCode::RequestInvalidJson, "The body must be a JSON object");
+    return fail(errc::RequestInvalidJson, "The body must be a JSON object");
   }
   return j;
 }
@@ -93,7 +93,7 @@ Result<int> limit_param(const Request& req, int def, int max) {
   int v = 0;
   auto [p, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), v);
   if (ec != std::errc() || p != raw->data() + raw->size() || v < 1 || v > max) {
-    return fail(ErrorCode::RequestInvalidParameter,
+    return fail(errc::RequestInvalidParameter,
                 "limit must be an integer from 1 to " + std::to_string(max));
   }
   return v;
@@ -103,18 +103,18 @@ std::string etag(int64_t version) { return "\"v" + std::to_string(version) + "\"
 
 Result<int64_t> if_match_version(const Request& req) {
   auto h = req.header("If-Match");
-  if (!h) return fail(ErrorCode::RequestPreconditionRequired);
+  if (!h) return fail(errc::RequestPreconditionRequired);
   std::string_view v = *h;
   if (v == "*") return int64_t{-1};
   if (v.size() >= 2 && v.substr(0, 2) == "W/") v.remove_prefix(2);
   if (v.size() < 4 || v.front() != '"' || v.back() != '"' || v[1] != 'v') {
-    return fail(ErrorCode::RequestPreconditionFailed, "If-Match must be an ETag this API gave out");
+    return fail(errc::RequestPreconditionFailed, "If-Match must be an ETag this API gave out");
   }
   int64_t n = 0;
   auto digits = v.substr(2, v.size() - 3);
   auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
   if (ec != std::errc() || p != digits.data() + digits.size()) {
-    return fail(ErrorCode::RequestPreconditionFailed, "If-Match must be an ETag this API gave out");
+    return fail(errc::RequestPreconditionFailed, "If-Match must be an ETag this API gave out");
   }
   return n;
 }

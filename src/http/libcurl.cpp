@@ -15,7 +15,7 @@ Result<LibCurl> open_libcurl() {
   void* handle = dlopen(kLibrary, RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     const char* why = dlerror();
-    return fail(ErrorCode::ServerInternal,
+    return fail(errc::ServerInternal,
                 std::string("outbound HTTP needs ") + kLibrary +
                     ", which cannot be loaded (install libcurl4)",
                 why ? why : "");
@@ -24,13 +24,13 @@ Result<LibCurl> open_libcurl() {
 #define GATEHOUSE_LIBCURL_RESOLVE(name)                                            \
   curl.name = reinterpret_cast<decltype(curl.name)>(dlsym(handle, "curl_" #name)); \
   if (!curl.name) {                                                                \
-    return fail(ErrorCode::ServerInternal,                                         \
+    return fail(errc::ServerInternal,                                              \
                 std::string(kLibrary) + " has no curl_" #name " (too old?)");      \
   }
   GATEHOUSE_LIBCURL_FUNCTIONS(GATEHOUSE_LIBCURL_RESOLVE)
 #undef GATEHOUSE_LIBCURL_RESOLVE
   if (const CURLcode rc = curl.global_init(CURL_GLOBAL_DEFAULT); rc != CURLE_OK) {
-    return fail(ErrorCode::ServerInternal,
+    return fail(errc::ServerInternal,
                 std::string("curl_global_init failed: ") + curl.easy_strerror(rc));
   }
   return curl;
@@ -40,7 +40,7 @@ Result<LibCurl> open_libcurl() {
 
 Result<const LibCurl*> load_libcurl() {
   static std::once_flag once;
-  static Result<LibCurl> loaded = fail(ErrorCode::ServerInternal);
+  static Result<LibCurl> loaded = fail(errc::ServerInternal);
   std::call_once(once, [] { loaded = open_libcurl(); });
   if (!loaded) return fail(loaded.error());
   return &*loaded;

@@ -36,7 +36,7 @@ bool IpRange::contains(const std::array<uint8_t, 16>& ip) const {
 Result<IpRange> parse_ip_range(std::string_view text) {
   const size_t slash = text.find('/');
   auto ip = parse_ip(text.substr(0, slash));
-  if (!ip) return fail(ErrorCode::ConfigInvalid, "'" + std::string(text) + "' is not an IP range");
+  if (!ip) return fail(errc::ConfigInvalid, "'" + std::string(text) + "' is not an IP range");
   IpRange range;
   range.addr = *ip;
   const bool v4 = text.substr(0, slash).find(':') == std::string_view::npos;
@@ -46,7 +46,7 @@ Result<IpRange> parse_ip_range(std::string_view text) {
     const auto part = text.substr(slash + 1);
     auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), p);
     if (ec != std::errc() || ptr != part.data() + part.size() || p < 0 || p > (v4 ? 32 : 128)) {
-      return fail(ErrorCode::ConfigInvalid, "'" + std::string(text) + "' has a bad prefix length");
+      return fail(errc::ConfigInvalid, "'" + std::string(text) + "' has a bad prefix length");
     }
     range.prefix = v4 ? p + 96 : p;
   }

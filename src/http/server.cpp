@@ -284,7 +284,7 @@ awaitable<void> Server::Impl::reject(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   stream.expires_after(std::chrono::seconds(2));
   const std::string request_id = fast_request_id();
-  Response res = error_response(ErrorCode::ServerOverloaded, request_id);
+  Response res = error_response(errc::ServerOverloaded, request_id);
   res.set_header("Retry-After", "1");
   const std::string out = serialize(std::move(res), 11, request_id, false, false);
   beast::error_code ec;
@@ -402,16 +402,15 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
       linger = true;
       if (ec == bhttp::error::header_limit) {
         metrics->observe(metrics->unmatched_slot(), "", 431, 0);
-        co_await send(error_response(ErrorCode::RequestHeadersTooLarge, request_id), 11, false);
+        co_await send(error_response(errc::RequestHeadersTooLarge, request_id), 11, false);
       } else if (ec == beast::error::timeout) {
         if (buffer.size() > 0) {
-          co_await send(error_response(ErrorCode::RequestTimeout, request_id), 11, false);
+          co_await send(error_response(errc::RequestTimeout, request_id), 11, false);
         }
       } else if (ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
                  ec != asio::error::connection_reset && ec != asio::error::operation_aborted &&
                  ec != asio::error::bad_descriptor && buffer.size() > 0) {
-        co_await send(error_response(ErrorCode::RequestMalformed, request_id, ec.message()), 11,
-                      false);
+        co_await send(error_response(errc::RequestMalformed, request_id, ec.message()), 11, false);
       }
       break;
     }
@@ -431,7 +430,7 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
         !is_valid_utf8(*decoded_path)) {
       metrics->observe(metrics->unmatched_slot(), req.method, 400, 0);
       linger = true;
-      co_await send(error_response(ErrorCode::RequestMalformed, request_id,
+      co_await send(error_response(errc::RequestMalformed, request_id,
                                    "The request path is not a valid absolute path"),
                     version, false);
       break;
@@ -448,7 +447,7 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
       metrics->observe(slot, req.method, 413, 0);
       linger = true;
       co_await send(
-          error_response(ErrorCode::RequestBodyTooLarge, request_id,
+          error_response(errc::RequestBodyTooLarge, request_id,
                          fmt::format("This endpoint accepts at most {} bytes", body_limit)),
           version, false);
       break;
@@ -468,9 +467,9 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
         linger = true;
         if (ec == bhttp::error::body_limit) {
           metrics->observe(slot, req.method, 413, 0);
-          co_await send(error_response(ErrorCode::RequestBodyTooLarge, request_id), version, false);
+          co_await send(error_response(errc::RequestBodyTooLarge, request_id), version, false);
         } else if (ec == beast::error::timeout) {
-          co_await send(error_response(ErrorCode::RequestTimeout, request_id), version, false);
+          co_await send(error_response(errc::RequestTimeout, request_id), version, false);
         }
         break;
       }
@@ -496,12 +495,12 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
     metrics->in_flight.fetch_add(1);
     if (!match.route) {
       if (match.path_exists) {
-        res = Response::problem(Error(ErrorCode::RouteMethodNotAllowed), req);
+        res = Response::problem(Error(errc::RouteMethodNotAllowed), req);
         std::string allow;
         for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
         res.set_header("Allow", allow);
       } else {
-        res = Response::problem(Error(ErrorCode::RouteNotFound), req);
+        res = Response::problem(Error(errc::RouteNotFound), req);
       }
     } else {
       req.route = match.route->pattern;
@@ -510,7 +509,7 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
       if (route.options.inline_handler) {
         res = dispatch_inline(req, route);
       } else if (queued_work.load() >= options.worker_queue_limit) {
-        res = Response::problem(Error(ErrorCode::ServerOverloaded), req);
+        res = Response::problem(Error(errc::ServerOverloaded), req);
         res.set_header("Retry-After", "1");
       } else {
         queued_work.fetch_add(1);
@@ -551,7 +550,7 @@ Response Server::Impl::dispatch_inline(Request& req, const Route& route) {
   } catch (const std::exception& e) {
     log::error("handler threw",
                {{"request_id", req.request_id}, {"route", route.pattern}, {"error", e.what()}});
-    return Response::problem(Error(ErrorCode::ServerInternal), req);
+    return Response::problem(Error(errc::ServerInternal), req);
   }
 }
 
@@ -576,9 +575,9 @@ Result<uint16_t> Server::start() {
                             asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                             asio::ssl::context::no_tlsv1_1);
     impl_->tls->use_certificate_chain_file(o.tls_cert_file, ec);
-    if (ec) return fail(ErrorCode::ConfigInvalid, "tls_cert: " + ec.message());
+    if (ec) return fail(errc::ConfigInvalid, "tls_cert: " + ec.message());
     impl_->tls->use_private_key_file(o.tls_key_file, asio::ssl::context::pem, ec);
-    if (ec) return fail(ErrorCode::ConfigInvalid, "tls_key: " + ec.message());
+    if (ec) return fail(errc::ConfigInvalid, "tls_key: " + ec.message());
   }
 
   for (int i = 0; i < io_threads; ++i) {
@@ -589,7 +588,7 @@ Result<uint16_t> Server::start() {
 
   beast::error_code ec;
   auto address = asio::ip::make_address(o.host, ec);
-  if (ec) return fail(ErrorCode::ConfigInvalid, "listen: '" + o.host + "' is not an IP address");
+  if (ec) return fail(errc::ConfigInvalid, "listen: '" + o.host + "' is not an IP address");
   impl_->acceptor = std::make_unique<tcp::acceptor>(*impl_->contexts[0]);
   tcp::endpoint endpoint(address, o.port);
   impl_->acceptor->open(endpoint.protocol(), ec);
@@ -597,7 +596,7 @@ Result<uint16_t> Server::start() {
   if (!ec) impl_->acceptor->bind(endpoint, ec);
   if (!ec) impl_->acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return fail(ErrorCode::ConfigInvalid,
+    return fail(errc::ConfigInvalid,
                 fmt::format("cannot listen on {}:{}: {}", o.host, o.port, ec.message()));
   }
   const uint16_t port = impl_->acceptor->local_endpoint().port();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "identity/error_codes.h"
 #include "sessions/session_service.h"
 
 namespace gh::identity {
@@ -67,7 +68,7 @@ std::string email_domain(const std::string& email) {
 }
 
 Error inactive(const store::User& u) {
-  return Error(ErrorCode::IdentityUserInactive,
+  return Error(errc::IdentityUserInactive,
                "This user is " + u.state + " in this organization and cannot sign in");
 }
 
@@ -81,7 +82,7 @@ tenancy::Actor login_actor(const LoginIdentity& id) {
 Result<ResolvedUser> IdentityService::resolve(const LoginIdentity& identity, bool dry_run) {
   if (identity.environment_id.empty() || identity.organization_id.empty() ||
       identity.connection_id.empty() || identity.issuer.empty() || identity.subject.empty()) {
-    return fail(ErrorCode::IdentityInvalidLogin,
+    return fail(errc::IdentityInvalidLogin,
                 "The login must name its environment, organization, connection, issuer and "
                 "subject");
   }
@@ -174,7 +175,7 @@ Result<ResolvedUser> IdentityService::resolve_in(store::Repositories& repos,
       const bool may_link = policy->email_linking == "verified_domains" && domain_verified &&
                             id.connection_may_link_by_email;
       if (!may_link) {
-        Error e(ErrorCode::IdentityEmailInUse,
+        Error e(errc::IdentityEmailInUse,
                 "A user of this organization already has the email '" + email +
                     "' and this login is not bound to them; an admin can bind it explicitly, "
                     "or allow this connection to link by email for a verified domain");
@@ -216,7 +217,7 @@ Result<ResolvedUser> IdentityService::resolve_in(store::Repositories& repos,
 
   // 3. Nobody: just-in-time provisioning, when the organization allows it.
   if (policy->provisioning_mode != "jit") {
-    return fail(ErrorCode::IdentityProvisioningRefused,
+    return fail(errc::IdentityProvisioningRefused,
                 "This organization provisions users through its directory only; nobody in it "
                 "is bound to this login");
   }
@@ -286,7 +287,7 @@ Result<std::vector<store::IdentityBinding>> IdentityService::bindings(
 namespace {
 Result<bool> check_binding_field(const std::string& value, const char* field, size_t max) {
   if (value.empty() || value.size() > max) {
-    Error e(ErrorCode::RequestInvalidField,
+    Error e(errc::RequestInvalidField,
             std::string("'") + field + "' must be 1 to " + std::to_string(max) + " characters");
     e.extra["field"] = field;
     return fail(e);
@@ -360,7 +361,7 @@ Result<store::User> IdentityService::set_state(const store::Environment& env,
                                                int64_t expected_version,
                                                const tenancy::Actor& actor) {
   if (state != "active" && state != "suspended") {
-    Error e(ErrorCode::IdentityInvalidState,
+    Error e(errc::IdentityInvalidState,
             "'state' must be active or suspended (deprovisioning is the directory's)");
     e.extra["field"] = "state";
     return fail(e);
@@ -370,7 +371,7 @@ Result<store::User> IdentityService::set_state(const store::Environment& env,
     auto current = repos.users().get(env.id, organization_id, user_id);
     if (!current) return current;
     if (expected_version > 0 && current->version != expected_version) {
-      return fail(ErrorCode::RequestPreconditionFailed,
+      return fail(errc::RequestPreconditionFailed,
                   "The user changed since you read it (now at version " +
                       std::to_string(current->version) + "); read it again and retry");
     }

@@ -5,6 +5,7 @@
 
 #include "crypto/jose/algorithm.h"
 #include "oauth/client_authentication.h"
+#include "oauth/error_codes.h"
 #include "oauth/token_issuer.h"
 
 namespace gh::oauth {
@@ -19,10 +20,10 @@ Error invalid(ErrorCode code, const std::string& field, const std::string& messa
   return e;
 }
 Error app_invalid(const std::string& field, const std::string& message) {
-  return invalid(ErrorCode::ApplicationInvalid, field, message);
+  return invalid(errc::ApplicationInvalid, field, message);
 }
 Error resource_invalid(const std::string& field, const std::string& message) {
-  return invalid(ErrorCode::ResourceInvalid, field, message);
+  return invalid(errc::ResourceInvalid, field, message);
 }
 
 std::string lower(std::string s) {
@@ -542,7 +543,7 @@ Result<IssuedClientSecret> ApplicationService::add_secret_in(store::Repositories
                                                              int64_t expires_at_ms,
                                                              const tenancy::Actor& actor) {
   if (app.type != "confidential") {
-    return fail(ErrorCode::ClientSecretNotAllowed,
+    return fail(errc::ClientSecretNotAllowed,
                 "Public applications have no client secrets; they authenticate with PKCE alone");
   }
   auto issued = tenancy::issue_secret(kClientSecretPrefix, tenancy_.hasher(), random_);

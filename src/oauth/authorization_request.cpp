@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "oauth/error_codes.h"
 #include "tenancy/domains.h"
 
 namespace gh::oauth {
@@ -244,19 +245,19 @@ AuthorizationResult<std::string> requested_client_id(const Params& params) {
   auto id = single(m, "client_id");
   if (!id) {
     return tl::unexpected(AuthorizationError::page(
-        ErrorCode::AuthorizeMalformedRequest,
+        errc::AuthorizeMalformedRequest,
         "The sign-in request carries client_id more than once, so Gatehouse cannot tell which "
         "application sent it."));
   }
   if (id->empty()) {
     return tl::unexpected(AuthorizationError::page(
-        ErrorCode::AuthorizeMissingClientId,
+        errc::AuthorizeMissingClientId,
         "The sign-in request has no client_id. The application that sent you here must add its "
         "client_id to the authorization request."));
   }
   if (id->size() > kMaxClientId || !is_vschar(*id)) {
     return tl::unexpected(AuthorizationError::page(
-        ErrorCode::AuthorizeUnknownClient,
+        errc::AuthorizeUnknownClient,
         "The client_id in the sign-in request is not a valid client identifier."));
   }
   return *id;
@@ -268,14 +269,14 @@ AuthorizationResult<AuthorizationRequest> validate_authorization_request(
   if (!client_id) return tl::unexpected(client_id.error());
   if (app == nullptr || app->client_id != *client_id) {
     return tl::unexpected(AuthorizationError::page(
-        ErrorCode::AuthorizeUnknownClient,
+        errc::AuthorizeUnknownClient,
         "No application with client_id '" + *client_id +
             "' exists in this environment. Check the client_id the application is configured "
             "with, and that it points at the right environment (sandbox or production)."));
   }
   if (app->status != "active") {
     return tl::unexpected(AuthorizationError::page(
-        ErrorCode::AuthorizeClientDisabled,
+        errc::AuthorizeClientDisabled,
         "The application '" + app->name +
             "' is disabled in this environment, so it cannot sign anyone in. An administrator "
             "can enable it again in the admin portal or API."));
@@ -285,13 +286,13 @@ AuthorizationResult<AuthorizationRequest> validate_authorization_request(
   auto redirect_uri = single(m, "redirect_uri");
   if (!redirect_uri) {
     return tl::unexpected(AuthorizationError::page(
-        ErrorCode::AuthorizeMalformedRequest,
+        errc::AuthorizeMalformedRequest,
         "The sign-in request carries redirect_uri more than once, so Gatehouse cannot tell "
         "where to send the answer."));
   }
   if (redirect_uri->empty()) {
     return tl::unexpected(AuthorizationError::page(
-        ErrorCode::AuthorizeMissingRedirectUri,
+        errc::AuthorizeMissingRedirectUri,
         "The sign-in request from '" + app->name +
             "' has no redirect_uri. The application must send one of its registered redirect "
             "URIs."));
@@ -301,7 +302,7 @@ AuthorizationResult<AuthorizationRequest> validate_authorization_request(
   if (std::find(app->redirect_uris.begin(), app->redirect_uris.end(), *redirect_uri) ==
       app->redirect_uris.end()) {
     return tl::unexpected(AuthorizationError::page(
-        ErrorCode::AuthorizeRedirectUriMismatch,
+        errc::AuthorizeRedirectUriMismatch,
         "The redirect_uri '" + *redirect_uri + "' is not registered for the application '" +
             app->name +
             "'. Redirect URIs must match a registered URI exactly, character for character "

@@ -75,7 +75,7 @@ struct AuthorizationRequest {
 struct AuthorizationError {
   bool redirect = false;
   // The page: a stable code of the catalog and a message for the IT admin.
-  ErrorCode page_code = ErrorCode::ServerInternal;
+  ErrorCode page_code = errc::ServerInternal;
   // The redirect: an error name from RFC 6749 §4.1.2.1 / OIDC Core §3.1.2.6 / RFC 8707.
   std::string error;
   std::string description;  // error_description (ASCII, no secrets) or the page's message

@@ -7,8 +7,10 @@
 
 #include "core/ids.h"
 #include "core/log.h"
+#include "oauth/error_codes.h"
 #include "oauth/front_channel.h"
 #include "oauth/session_requirements.h"
+#include "tenancy/error_codes.h"
 
 namespace gh::oauth {
 
@@ -23,7 +25,7 @@ Result<Params> request_params(const http::Request& req) {
     t = t.substr(0, t.find(';'));
     while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
     if (t.size() != 33 || strncasecmp(t.data(), "application/x-www-form-urlencoded", 33) != 0) {
-      return fail(ErrorCode::AuthorizeMalformedRequest,
+      return fail(errc::AuthorizeMalformedRequest,
                   "The sign-in request was posted with a body that is not "
                   "application/x-www-form-urlencoded.");
     }
@@ -31,12 +33,12 @@ Result<Params> request_params(const http::Request& req) {
   }
   auto params = parse_query(source);
   if (!params) {
-    return fail(ErrorCode::AuthorizeMalformedRequest,
+    return fail(errc::AuthorizeMalformedRequest,
                 "The sign-in request has a badly percent-encoded parameter.");
   }
   for (const auto& [k, v] : *params) {
     if (!is_valid_utf8(k) || !is_valid_utf8(v)) {
-      return fail(ErrorCode::AuthorizeMalformedRequest,
+      return fail(errc::AuthorizeMalformedRequest,
                   "The sign-in request has a parameter that is not valid UTF-8.");
     }
   }
@@ -57,7 +59,7 @@ Result<Lookup> look_up(store::Store& store, const store::Environment& env,
     auto app = r.applications().find_by_client_id(env.id, client_id);
     if (app) {
       out.app = std::move(*app);
-    } else if (app.error().code != ErrorCode::ApplicationNotFound) {
+    } else if (app.error().code != errc::ApplicationNotFound) {
       return fail(app.error());
     }
     if (!out.app) return out;
@@ -69,7 +71,7 @@ Result<Lookup> look_up(store::Store& store, const store::Environment& env,
           std::vector<std::string> names;
           for (const auto& p : res->permissions) names.push_back(p.name);
           out.resources.emplace(v, RequestableResource{v, std::move(names)});
-        } else if (res.error().code != ErrorCode::ResourceNotFound) {
+        } else if (res.error().code != errc::ResourceNotFound) {
           return fail(res.error());
         }
       }
@@ -78,7 +80,7 @@ Result<Lookup> look_up(store::Store& store, const store::Environment& env,
                               : r.organizations().get_by_slug(env.id, v);
         if (org) {
           out.organization = std::move(*org);
-        } else if (org.error().code != ErrorCode::TenantNotFound) {
+        } else if (org.error().code != errc::TenantNotFound) {
           return fail(org.error());
         }
       }

@@ -1,6 +1,7 @@
 #include "oauth/client_authentication.h"
 
 #include "core/encoding.h"
+#include "oauth/error_codes.h"
 
 namespace gh::oauth {
 
@@ -70,7 +71,7 @@ OAuthResult<AuthenticatedClient> ClientAuthenticator::authenticate(const store::
     return Loaded{std::move(*app), std::move(*secrets)};
   });
   if (!loaded) {
-    if (loaded.error().code == ErrorCode::ApplicationNotFound) {
+    if (loaded.error().code == errc::ApplicationNotFound) {
       return oauth_fail(failed(basic, "Unknown client"));
     }
     return oauth_fail(server_error("The client could not be looked up"));

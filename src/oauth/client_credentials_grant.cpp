@@ -1,4 +1,5 @@
 #include "oauth/client_credentials_grant.h"
+#include "oauth/error_codes.h"
 
 #include <algorithm>
 
@@ -39,7 +40,7 @@ OAuthResult<GrantDecision> ClientCredentialsGrant::handle(const TokenRequest& re
         } else {
           auto res = r.applications().find_resource(req.env.id, resources.front());
           if (!res) {
-            if (res.error().code != ErrorCode::ResourceNotFound) return fail(res.error());
+            if (res.error().code != errc::ResourceNotFound) return fail(res.error());
             refusal = invalid_target("Unknown resource '" + resources.front() + "'");
             return std::optional<Found>{};
           }

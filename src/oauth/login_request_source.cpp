@@ -1,5 +1,6 @@
 #include "oauth/login_request_source.h"
 
+#include "oauth/error_codes.h"
 #include "oauth/front_channel.h"
 
 namespace gh::oauth {
@@ -16,16 +17,16 @@ Result<federation::LoginRequest> PendingLoginRequests::find(std::string_view env
   };
   auto found = store_.read<Found>([&](store::Repositories& r) -> Result<Found> {
     auto p = r.oauth_grants().get_pending(environment_id, id, clock_.now_ms());
-    if (!p) return fail(p.error().code == ErrorCode::OAuthRequestNotFound ? not_found : p.error());
+    if (!p) return fail(p.error().code == errc::OAuthRequestNotFound ? not_found : p.error());
     auto app = r.applications().find_by_client_id(environment_id, p->client_id);
     if (!app) {
-      return fail(app.error().code == ErrorCode::ApplicationNotFound ? not_found : app.error());
+      return fail(app.error().code == errc::ApplicationNotFound ? not_found : app.error());
     }
     return Found{std::move(*p), app->name};
   });
   if (!found) return fail(found.error());
   auto params = PendingParams::from_json(found->pending.params);
-  if (!params) return fail(ErrorCode::ServerInternal, "", "pending authorization unreadable");
+  if (!params) return fail(errc::ServerInternal, "", "pending authorization unreadable");
   const AuthorizationRequest& ar = params->request;
 
   federation::LoginRequest out;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/log.h"
+#include "oauth/error_codes.h"
 #include "oauth/front_channel.h"
 #include "oauth/session_requirements.h"
 
@@ -13,7 +14,7 @@ namespace gh::oauth {
 namespace {
 
 Error not_found() {
-  return Error(ErrorCode::OAuthRequestNotFound,
+  return Error(errc::OAuthRequestNotFound,
                "This sign-in link has expired (after 10 minutes) or was already used. Go back to "
                "the application and sign in again.");
 }
@@ -37,7 +38,7 @@ http::Response resume_endpoint(FrontChannel& fc, const store::Environment& env,
         return p;
       });
   if (!taken) {
-    if (taken.error().code == ErrorCode::OAuthRequestNotFound) {
+    if (taken.error().code == errc::OAuthRequestNotFound) {
       return fc.page(not_found(), req.request_id);
     }
     return fc.page(taken.error(), req.request_id);
@@ -45,7 +46,7 @@ http::Response resume_endpoint(FrontChannel& fc, const store::Environment& env,
   auto pending = PendingParams::from_json(taken->params);
   if (!pending) {
     log::error("pending authorization unreadable", {{"client_id", taken->client_id}});
-    return fc.page(Error(ErrorCode::ServerInternal), req.request_id);
+    return fc.page(Error(errc::ServerInternal), req.request_id);
   }
   const AuthorizationRequest& ar = pending->request;
 
@@ -54,24 +55,24 @@ http::Response resume_endpoint(FrontChannel& fc, const store::Environment& env,
   auto app = fc.store().read<store::Application>([&](store::Repositories& r) {
     return r.applications().find_by_client_id(env.id, taken->client_id);
   });
-  if (!app && app.error().code != ErrorCode::ApplicationNotFound) {
+  if (!app && app.error().code != errc::ApplicationNotFound) {
     return fc.page(app.error(), req.request_id);
   }
   if (!app || app->id != taken->application_id) {
-    return fc.page(Error(ErrorCode::AuthorizeUnknownClient,
+    return fc.page(Error(errc::AuthorizeUnknownClient,
                          "The application that started this sign-in no longer exists in this "
                          "environment."),
                    req.request_id);
   }
   if (app->status != "active") {
-    return fc.page(Error(ErrorCode::AuthorizeClientDisabled,
+    return fc.page(Error(errc::AuthorizeClientDisabled,
                          "The application '" + app->name +
                              "' was disabled during this sign-in, so it cannot sign anyone in."),
                    req.request_id);
   }
   if (std::find(app->redirect_uris.begin(), app->redirect_uris.end(), ar.redirect_uri) ==
       app->redirect_uris.end()) {
-    return fc.page(Error(ErrorCode::AuthorizeRedirectUriMismatch,
+    return fc.page(Error(errc::AuthorizeRedirectUriMismatch,
                          "The redirect_uri of this sign-in was removed from the application '" +
                              app->name + "' while the user was signing in."),
                    req.request_id);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "crypto/error_codes.h"
 #include "crypto/jose/algorithm.h"
 #include "oauth/form_params.h"
 
@@ -71,7 +72,7 @@ Result<std::string> TokenIssuer::id_token(const store::Environment& env, const I
   if (!spec.organization_id.empty()) claims["org_id"] = spec.organization_id;
   if (spec.claims) add_scope_claims(claims, spec.scopes, *spec.claims);
   auto alg = jose::parse_alg(spec.alg);
-  if (!alg) return fail(ErrorCode::KeyAlgorithmUnavailable, "Unknown ID token algorithm");
+  if (!alg) return fail(errc::KeyAlgorithmUnavailable, "Unknown ID token algorithm");
   return signer_.sign(env, spec.issuer_organization, claims, "JWT", *alg);
 }
 

@@ -1,5 +1,6 @@
 #include "oauth/token_signer.h"
 
+#include "crypto/error_codes.h"
 #include "crypto/jose/jwt.h"
 #include "tenancy/signing_keys.h"
 
@@ -27,7 +28,7 @@ Result<std::string> KeyServiceSigner::issuer_of(const store::Environment& env,
   auto k = keys_->keys(env, organization_id);
   bool own = true;
   if (!k) {
-    if (k.error().code != ErrorCode::KeyIssuerNotFound) return fail(k.error());
+    if (k.error().code != errc::KeyIssuerNotFound) return fail(k.error());
     own = false;
   }
   std::lock_guard lock(mu_);

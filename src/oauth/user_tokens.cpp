@@ -4,6 +4,7 @@
 
 #include "core/log.h"
 #include "oauth/access_token_verifier.h"
+#include "oauth/error_codes.h"
 #include "oauth/token_hash.h"
 
 namespace gh::oauth {
@@ -60,7 +61,7 @@ OAuthResult<bool> decide_user_grant(const GrantDeps& deps, const TokenRequest& r
       return r.applications().find_resource(req.env.id, resource_id);
     });
     if (!res) {
-      if (res.error().code == ErrorCode::ResourceNotFound) {
+      if (res.error().code == errc::ResourceNotFound) {
         return oauth_fail(invalid_target("The resource '" + resource_id + "' no longer exists"));
       }
       return oauth_fail(server_error("The resource could not be read"));

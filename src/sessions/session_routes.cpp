@@ -17,7 +17,7 @@ void add_session_routes(tenancy::AdminApi& api, http::Router& router,
           [sessions](AdminRequest& r) {
             const auto status = r.http.query_param("status").value_or("");
             if (!status.empty() && status != "active") {
-              return Response::problem(Error(ErrorCode::RequestInvalidParameter,
+              return Response::problem(Error(errc::RequestInvalidParameter,
                                              "status must be 'active' (or absent for all)"),
                                        r.http);
             }

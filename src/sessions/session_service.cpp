@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/ids.h"
+#include "identity/error_codes.h"
 
 namespace gh::sessions {
 
@@ -12,7 +13,7 @@ Result<store::Environment> environment_by_id(store::Repositories& repos, std::st
   for (auto& e : *all) {
     if (e.id == id) return std::move(e);
   }
-  return fail(ErrorCode::EnvironmentNotFound, "No environment with id '" + std::string(id) + "'");
+  return fail(errc::EnvironmentNotFound, "No environment with id '" + std::string(id) + "'");
 }
 
 Result<tenancy::SecurityPolicy> effective_policy_in(store::Repositories& repos,
@@ -118,15 +119,14 @@ AuthenticatedSession authenticated(const store::Session& s) {
 
 Result<StartedSession> SessionService::start(const NewSession& in) {
   if (in.environment_id.empty() || in.organization_id.empty() || in.user_id.empty()) {
-    return fail(ErrorCode::IdentityInvalidLogin,
+    return fail(errc::IdentityInvalidLogin,
                 "A session needs its environment, organization and user");
   }
   return store_.transact<StartedSession>([&](store::Repositories& repos) -> Result<StartedSession> {
     auto user = repos.users().get(in.environment_id, in.organization_id, in.user_id);
     if (!user) return fail(user.error());
     if (user->state != "active") {
-      return fail(ErrorCode::IdentityUserInactive,
-                  "The user is " + user->state + " and cannot sign in");
+      return fail(errc::IdentityUserInactive, "The user is " + user->state + " and cannot sign in");
     }
     auto policy = effective_policy_in(repos, in.environment_id, in.organization_id);
     if (!policy) return fail(policy.error());
@@ -192,7 +192,7 @@ Result<std::optional<AuthenticatedSession>> SessionService::from_cookie(
     if (!(*row)->live_at(now)) return r;
     auto user = repos.users().get(environment_id, (*row)->organization_id, (*row)->user_id);
     if (!user) {
-      if (user.error().code == ErrorCode::IdentityUserNotFound) return r;
+      if (user.error().code == errc::IdentityUserNotFound) return r;
       return fail(user.error());
     }
     if (user->state != "active") return r;
@@ -224,7 +224,7 @@ Result<bool> SessionService::add_client(std::string_view environment_id,
                                         std::string_view organization_id, std::string_view sid,
                                         std::string_view client_id) {
   if (client_id.empty()) {
-    return fail(ErrorCode::RequestInvalidField, "A client id is required");
+    return fail(errc::RequestInvalidField, "A client id is required");
   }
   return store_.transact<bool>([&](store::Repositories& repos) {
     return repos.sessions().add_client(environment_id, organization_id, sid, client_id);

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "http/api.h"
+#include "tenancy/error_codes.h"
 
 namespace gh::tenancy {
 
@@ -63,31 +64,31 @@ void AdminApi::add(http::Router& router, const std::string& method, const std::s
         auto env = environments_.get(req.param("env"));
         if (!env) return problem(env.error(), req);
         if (principal->environment_id != env->id) {
-          return problem(
-              Error(ErrorCode::AuthForbidden, "This API key belongs to another environment"), req);
+          return problem(Error(errc::AuthForbidden, "This API key belongs to another environment"),
+                         req);
         }
         const std::string& org = req.param("org");
         if (!principal->organization_id.empty()) {
           if (scope == Scope::environment) {
-            return problem(Error(ErrorCode::AuthForbidden,
+            return problem(Error(errc::AuthForbidden,
                                  "Organization keys can only reach their own organization"),
                            req);
           }
           // Another organization's id looks exactly like an unknown one.
           if (org != principal->organization_id) {
-            return problem(Error(ErrorCode::TenantNotFound,
-                                 "No organization '" + org + "' in this environment"),
-                           req);
+            return problem(
+                Error(errc::TenantNotFound, "No organization '" + org + "' in this environment"),
+                req);
           }
         }
         if (access == Access::write && principal->role == "read_only") {
-          return problem(Error(ErrorCode::AuthForbidden, "This API key is read-only"), req);
+          return problem(Error(errc::AuthForbidden, "This API key is read-only"), req);
         }
         // Limits: the key's bucket, and the organization's (whoever calls on its behalf).
         auto limited = limiter_.take("key:" + principal->key_id);
         if (limited.allowed && !org.empty()) limited = limiter_.take("org:" + org);
         if (!limited.allowed) {
-          auto r = problem(Error(ErrorCode::TenantRateLimited), req);
+          auto r = problem(Error(errc::TenantRateLimited), req);
           r.set_header("Retry-After", std::to_string(limited.retry_after_s));
           return r;
         }
@@ -223,7 +224,7 @@ void AdminApi::add_routes(http::Router& router) {
     });
     if (!key) return problem(key.error(), r.http);
     if (org.empty() && !key->organization_id.empty()) {
-      return problem(Error(ErrorCode::ApiKeyNotFound), r.http);
+      return problem(Error(errc::ApiKeyNotFound), r.http);
     }
     auto revoked = service_.revoke_api_key(r.env, org, r.http.param("key"), r.actor);
     if (!revoked) return problem(revoked.error(), r.http);
@@ -295,7 +296,7 @@ void AdminApi::add_routes(http::Router& router) {
     if (auto a = r.http.query_param("after")) {
       auto [p, ec] = std::from_chars(a->data(), a->data() + a->size(), after);
       if (ec != std::errc() || p != a->data() + a->size() || after < 0) {
-        return problem(Error(ErrorCode::RequestInvalidParameter,
+        return problem(Error(errc::RequestInvalidParameter,
                              "after must be the seq of the last record you read"),
                        r.http);
       }

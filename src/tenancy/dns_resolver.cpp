@@ -26,7 +26,7 @@ Result<std::unique_ptr<StubTxtResolver>> StubTxtResolver::create(const std::stri
     char* end = nullptr;
     const long n = std::strtol(p.c_str(), &end, 10);
     if (p.empty() || *end != '\0' || n < 1 || n > 65535) {
-      return fail(ErrorCode::ConfigInvalid,
+      return fail(errc::ConfigInvalid,
                   "dns_nameserver must be an IPv4 address with an optional :port, got '" +
                       nameserver + "'");
     }
@@ -35,7 +35,7 @@ Result<std::unique_ptr<StubTxtResolver>> StubTxtResolver::create(const std::stri
   in_addr addr{};
   if (inet_pton(AF_INET, host.c_str(), &addr) != 1) {
     return fail(
-        ErrorCode::ConfigInvalid,
+        errc::ConfigInvalid,
         "dns_nameserver must be an IPv4 address with an optional :port, got '" + nameserver + "'");
   }
   return std::unique_ptr<StubTxtResolver>(new StubTxtResolver(host, port, timeout_s));

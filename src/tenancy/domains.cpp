@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/log.h"
+#include "tenancy/error_codes.h"
 
 namespace gh::tenancy {
 
@@ -11,7 +12,7 @@ namespace {
 Error invalid(std::string_view input, const std::string& why) {
   std::string shown(input.substr(0, 80));
   if (input.size() > 80) shown += "...";
-  Error e(ErrorCode::DomainInvalid, "'" + shown + "' is not a domain name: " + why);
+  Error e(errc::DomainInvalid, "'" + shown + "' is not a domain name: " + why);
   e.extra["field"] = "domain";
   return e;
 }
@@ -267,8 +268,8 @@ Result<store::Domain> DomainService::verify(const store::Environment& env,
   auto applied = apply(env, *current, outcome, actor);
   if (!applied) return applied;
   if (outcome.kind == CheckOutcome::Kind::verified) return applied;
-  Error e(outcome.kind == CheckOutcome::Kind::unavailable ? ErrorCode::DomainDnsUnavailable
-                                                          : ErrorCode::DomainVerificationFailed,
+  Error e(outcome.kind == CheckOutcome::Kind::unavailable ? errc::DomainDnsUnavailable
+                                                          : errc::DomainVerificationFailed,
           outcome.message);
   e.extra["domain"] = applied->name;
   e.extra["state"] = applied->state;
@@ -307,7 +308,7 @@ Result<int> DomainService::reverify_due(int limit) {
     if (env == by_id.end()) continue;
     const CheckOutcome outcome = evaluate_txt(d, resolver_.lookup_txt(verification_name(d)));
     auto applied = apply(env->second, d, outcome, actor);
-    if (!applied && applied.error().code != ErrorCode::DomainNotFound) {
+    if (!applied && applied.error().code != errc::DomainNotFound) {
       log::warn("domain re-verification failed",
                 {{"domain", d.name}, {"error", std::string(applied.error().code_name())}});
     }

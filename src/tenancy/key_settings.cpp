@@ -1,4 +1,5 @@
 #include "tenancy/key_settings.h"
+#include "crypto/error_codes.h"
 
 #include <algorithm>
 
@@ -7,7 +8,7 @@ namespace gh::tenancy {
 namespace {
 
 Error invalid(const std::string& field, const std::string& message) {
-  Error e(ErrorCode::KeySettingsInvalid, message);
+  Error e(errc::KeySettingsInvalid, message);
   e.extra["field"] = field;
   return e;
 }

@@ -1,4 +1,5 @@
 #include "tenancy/policy.h"
+#include "tenancy/error_codes.h"
 
 #include <set>
 
@@ -6,7 +7,7 @@ namespace gh::tenancy {
 
 namespace {
 Error invalid(const std::string& field, const std::string& message) {
-  Error e(ErrorCode::PolicyInvalid, field + ": " + message);
+  Error e(errc::PolicyInvalid, field + ": " + message);
   e.extra["field"] = field;
   return e;
 }

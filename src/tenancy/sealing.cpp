@@ -10,6 +10,7 @@
 
 #include "core/encoding.h"
 #include "core/log.h"
+#include "crypto/error_codes.h"
 #include "crypto/kek/local_kek.h"
 #include "crypto/kek/pkcs11_kek.h"
 
@@ -162,7 +163,7 @@ Result<std::shared_ptr<crypto::KekProvider>> Sealing::load_master_key(const Conf
       out << random.hex(32) << "\n";
       umask(old);
       if (!out) {
-        return fail(ErrorCode::CryptoKekInvalid, "Cannot create the master key file " + path);
+        return fail(errc::CryptoKekInvalid, "Cannot create the master key file " + path);
       }
     }
     std::ifstream in(path, std::ios::binary);
@@ -177,7 +178,7 @@ Result<std::shared_ptr<crypto::KekProvider>> Sealing::load_master_key(const Conf
       }
       auto key = crypto::LocalKek::decode_key_text(text);
       if (!key) {
-        return fail(ErrorCode::CryptoKekInvalid,
+        return fail(errc::CryptoKekInvalid,
                     "The master key file " + path + " must hold 256 bits (raw, hex or base64)");
       }
       material = std::move(*key);
@@ -207,7 +208,7 @@ Result<std::shared_ptr<crypto::KekProvider>> Sealing::open_customer_kek(
   (void)environment_id;
   if (std::find(allowed_modules_.begin(), allowed_modules_.end(), s.module_path) ==
       allowed_modules_.end()) {
-    return fail(ErrorCode::CryptoKekModuleNotAllowed,
+    return fail(errc::CryptoKekModuleNotAllowed,
                 "The PKCS#11 module '" + s.module_path +
                     "' is not in the operator's allow-list (kek_pkcs11_modules)");
   }
@@ -215,8 +216,8 @@ Result<std::shared_ptr<crypto::KekProvider>> Sealing::open_customer_kek(
   auto kek = crypto::Pkcs11Kek::open(std::move(c), random_);
   if (!kek) {
     // A token that cannot be opened is the customer's key being unavailable.
-    if (kek.error().code == ErrorCode::CryptoCustomerKeyUnavailable) return fail(kek.error());
-    return fail(ErrorCode::CryptoCustomerKeyUnavailable,
+    if (kek.error().code == errc::CryptoCustomerKeyUnavailable) return fail(kek.error());
+    return fail(errc::CryptoCustomerKeyUnavailable,
                 "The organization's key-encryption key cannot be reached", kek.error().detail);
   }
   return std::shared_ptr<crypto::KekProvider>(std::move(*kek));
@@ -257,7 +258,7 @@ Result<std::string> Sealing::seal(const crypto::SealContext& context, std::strin
   auto kek = kek_for(context.environment, context.organization);
   if (!kek) return fail(kek.error());
   auto sealed = sealer_.seal(context, plaintext);
-  if (sealed || sealed.error().code != ErrorCode::CryptoDataKeyNotFound) return sealed;
+  if (sealed || sealed.error().code != errc::CryptoDataKeyNotFound) return sealed;
   // The organization's first sealed value: its data key, under its KEK.
   if (auto created = sealer_.create_data_key(context.environment, context.organization, *kek);
       !created) {
@@ -314,7 +315,7 @@ Result<size_t> Sealing::rekey(std::string_view environment_id, std::string_view 
     if (!wrapped) return fail(wrapped.error());
     auto back = (*kek)->unwrap(*wrapped, "probe");
     if (!back || *back != probe) {
-      return fail(ErrorCode::CryptoCustomerKeyUnavailable,
+      return fail(errc::CryptoCustomerKeyUnavailable,
                   "The key on the token cannot wrap and unwrap (check CKA_WRAP/CKA_UNWRAP or "
                   "CKA_ENCRYPT/CKA_DECRYPT and the key label)");
     }
@@ -324,7 +325,7 @@ Result<size_t> Sealing::rekey(std::string_view environment_id, std::string_view 
         sealer_.seal({environment_id, "", "key_settings", organization_id, "kek.pin"}, input->pin);
     if (!pin_sealed) {
       // The environment's data key does not exist yet: create it under the master key.
-      if (pin_sealed.error().code != ErrorCode::CryptoDataKeyNotFound) {
+      if (pin_sealed.error().code != errc::CryptoDataKeyNotFound) {
         return fail(pin_sealed.error());
       }
       if (auto c = sealer_.create_data_key(environment_id, "", master_id_); !c) {

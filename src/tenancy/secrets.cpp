@@ -66,7 +66,7 @@ Result<std::string> load_or_create_pepper(const Config& config) {
     std::string text = ss.str();
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
     if (text.size() < 32) {
-      return fail(ErrorCode::ConfigInvalid,
+      return fail(errc::ConfigInvalid,
                   "pepper file " + path + " must hold at least 32 characters of secret");
     }
     return text;
@@ -80,7 +80,7 @@ Result<std::string> load_or_create_pepper(const Config& config) {
     out << pepper << "\n";
     if (!out) {
       umask(old);
-      return fail(ErrorCode::ConfigInvalid, "cannot create pepper file " + path);
+      return fail(errc::ConfigInvalid, "cannot create pepper file " + path);
     }
   }
   umask(old);

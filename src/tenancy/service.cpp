@@ -1,6 +1,7 @@
 #include "tenancy/service.h"
 
 #include "core/ids.h"
+#include "tenancy/error_codes.h"
 
 namespace gh::tenancy {
 
@@ -79,7 +80,7 @@ Result<bool> TenancyService::record(store::Repositories& repos, const store::Env
 namespace {
 Result<bool> check_org_input(const OrganizationInput& in) {
   if (in.status && *in.status != "active" && *in.status != "suspended") {
-    Error e(ErrorCode::RequestInvalidField, "'status' must be active or suspended");
+    Error e(errc::RequestInvalidField, "'status' must be active or suspended");
     e.extra["field"] = "status";
     return fail(e);
   }
@@ -195,19 +196,19 @@ Result<TenancyService::IssuedKey> TenancyService::create_api_key(const store::En
                                                                  const NewApiKey& in,
                                                                  const Actor& actor) {
   if (in.role != "admin" && in.role != "read_only" && in.role != "organization") {
-    Error e(ErrorCode::RequestInvalidField, "'role' must be admin, read_only or organization");
+    Error e(errc::RequestInvalidField, "'role' must be admin, read_only or organization");
     e.extra["field"] = "role";
     return fail(e);
   }
   if ((in.role == "organization") != !in.organization_id.empty()) {
-    Error e(ErrorCode::RequestInvalidField,
+    Error e(errc::RequestInvalidField,
             "Organization keys are created under /organizations/{org}/api-keys with role "
             "organization; environment keys are admin or read_only");
     e.extra["field"] = "role";
     return fail(e);
   }
   if (in.expires_at_ms && in.expires_at_ms <= clock_.now_ms()) {
-    Error e(ErrorCode::RequestInvalidField, "'expires_at' must be in the future");
+    Error e(errc::RequestInvalidField, "'expires_at' must be in the future");
     e.extra["field"] = "expires_at";
     return fail(e);
   }
@@ -257,16 +258,16 @@ Result<store::ApiKey> TenancyService::revoke_api_key(const store::Environment& e
 }
 
 Result<Principal> TenancyService::authenticate(std::optional<std::string_view> authorization) {
-  if (!authorization || authorization->empty()) return fail(ErrorCode::AuthMissingCredentials);
+  if (!authorization || authorization->empty()) return fail(errc::AuthMissingCredentials);
   std::string_view h = *authorization;
   constexpr std::string_view kBearer = "Bearer ";
   if (h.size() <= kBearer.size() || strncasecmp(h.data(), kBearer.data(), kBearer.size()) != 0) {
-    return fail(ErrorCode::AuthMissingCredentials,
+    return fail(errc::AuthMissingCredentials,
                 "Send the API key as Authorization: Bearer gh_ak_...");
   }
   const std::string_view token = h.substr(kBearer.size());
   auto lookup = secret_lookup(token, kApiKeyPrefix);
-  if (!lookup) return fail(ErrorCode::AuthInvalidCredentials);
+  if (!lookup) return fail(errc::AuthInvalidCredentials);
 
   const int64_t now = clock_.now_ms();
   std::optional<store::ApiKey> key;
@@ -280,15 +281,15 @@ Result<Principal> TenancyService::authenticate(std::optional<std::string_view> a
     auto found = store_.read<std::optional<store::ApiKey>>(
         [&](store::Repositories& repos) { return repos.api_keys().find_by_lookup(*lookup); });
     if (!found) return fail(found.error());
-    if (!*found) return fail(ErrorCode::AuthInvalidCredentials);
+    if (!*found) return fail(errc::AuthInvalidCredentials);
     key = **found;
     std::lock_guard lock(key_cache_mu_);
     key_cache_[*lookup] = {*key, now + kKeyCacheTtlMs};
   }
   // The hash is checked before anything about the key is revealed.
-  if (!hasher_.matches(token, key->secret_hash)) return fail(ErrorCode::AuthInvalidCredentials);
-  if (key->revoked_at_ms) return fail(ErrorCode::AuthKeyRevoked);
-  if (key->expires_at_ms && key->expires_at_ms <= now) return fail(ErrorCode::AuthKeyExpired);
+  if (!hasher_.matches(token, key->secret_hash)) return fail(errc::AuthInvalidCredentials);
+  if (key->revoked_at_ms) return fail(errc::AuthKeyRevoked);
+  if (key->expires_at_ms && key->expires_at_ms <= now) return fail(errc::AuthKeyExpired);
   return Principal{key->id, key->environment_id, key->organization_id, key->role};
 }
 
@@ -311,7 +312,7 @@ Result<store::PolicyDocument> TenancyService::put_policy(const store::Environmen
         const int64_t expected = expected_version < 0 ? version : expected_version;
         if (expected != version) {
           return fail(
-              ErrorCode::RequestPreconditionFailed,
+              errc::RequestPreconditionFailed,
               "The policy is at version " + std::to_string(version) + "; read it again and retry");
         }
         const nlohmann::json before = *current ? (*current)->document : nlohmann::json::object();

@@ -1,6 +1,7 @@
 #include "tenancy/signing_keys.h"
 
 #include "core/log.h"
+#include "crypto/error_codes.h"
 #include "crypto/jose/key_rotation.h"
 
 namespace gh::tenancy {
@@ -140,7 +141,7 @@ Result<std::shared_ptr<const IssuerKeys>> KeyService::load(const store::Environm
   });
   if (!data) return fail(data.error());
   if (!organization_id.empty() && !data->settings.settings.own_issuer) {
-    return fail(ErrorCode::KeyIssuerNotFound,
+    return fail(errc::KeyIssuerNotFound,
                 "Organization '" + std::string(organization_id) + "' has no issuer of its own");
   }
   std::vector<jose::KeyRecord> records;
@@ -174,9 +175,9 @@ Result<jose::KeyEntry> KeyService::signing_key(const store::Environment& env,
   const jose::Alg want = alg.value_or((*k)->settings.default_alg);
   const auto* entry = (*k)->keys->active_signing_key(want);
   if (!entry) {
-    return fail(ErrorCode::KeyAlgorithmUnavailable,
-                "The issuer has no active " + std::string(jose::alg_name(want)) +
-                    " key; add it to the issuer's key settings");
+    return fail(errc::KeyAlgorithmUnavailable, "The issuer has no active " +
+                                                   std::string(jose::alg_name(want)) +
+                                                   " key; add it to the issuer's key settings");
   }
   return *entry;
 }
@@ -253,7 +254,7 @@ Result<size_t> KeyService::rotate_due(const store::Environment& env,
     const auto steps = jose::plan_rotation(timeline, s->settings.algorithms, s->settings.rotation,
                                            clock_.now_ms());
     for (const auto& step : steps) {
-      Result<store::SigningKeyRow> row = fail(ErrorCode::ServerInternal);
+      Result<store::SigningKeyRow> row = fail(errc::ServerInternal);
       std::string action;
       switch (step.action) {
         case jose::RotationAction::CreateActive:
@@ -349,7 +350,7 @@ Result<VersionedKeySettings> KeyService::update_settings(const store::Environmen
     auto current = read_settings(repos, env.id, organization_id);
     if (!current) return fail(current.error());
     if (expected_version >= 0 && expected_version != current->version) {
-      return fail(ErrorCode::RequestPreconditionFailed,
+      return fail(errc::RequestPreconditionFailed,
                   "The key settings were changed by someone else; read them again");
     }
     KeySettings next = current->settings;
@@ -393,7 +394,7 @@ Result<store::SigningKeyRow> KeyService::rotate(const store::Environment& env,
         if (!s) return fail(s.error());
         if (std::find(s->settings.algorithms.begin(), s->settings.algorithms.end(), alg) ==
             s->settings.algorithms.end()) {
-          return fail(ErrorCode::KeyAlgorithmUnavailable,
+          return fail(errc::KeyAlgorithmUnavailable,
                       "The issuer does not use " + std::string(jose::alg_name(alg)) +
                           "; add it to the key settings' algorithms first");
         }
@@ -405,7 +406,7 @@ Result<store::SigningKeyRow> KeyService::rotate(const store::Environment& env,
         for (const auto& r : *rows) {
           if (r.alg == name && r.state == "next") next = r;
         }
-        Result<store::SigningKeyRow> fresh = fail(ErrorCode::ServerInternal);
+        Result<store::SigningKeyRow> fresh = fail(errc::ServerInternal);
         if (next) {
           fresh =
               repos.keys().set_signing_key_state(env.id, organization_id, next->kid, "active", now);
@@ -454,11 +455,11 @@ Result<store::SigningKeyRow> KeyService::revoke(const store::Environment& env,
           if (r.kid == kid) found = &r;
         }
         if (!found) {
-          return fail(ErrorCode::KeyNotFound,
+          return fail(errc::KeyNotFound,
                       "No signing key '" + std::string(kid) + "' on this issuer");
         }
         if (found->state == "revoked") {
-          return fail(ErrorCode::KeyAlreadyRevoked,
+          return fail(errc::KeyAlreadyRevoked,
                       "Signing key '" + std::string(kid) + "' is already revoked");
         }
         auto revoked = repos.keys().set_signing_key_state(env.id, organization_id, kid, "revoked",

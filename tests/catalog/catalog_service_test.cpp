@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "catalog/default_catalog.h"
+#include "catalog/error_codes.h"
 #include "catalog/service.h"
+#include "tenancy/error_codes.h"
 #include "test_store.h"
 
 namespace gh::catalog {
@@ -112,7 +114,7 @@ TEST_P(CatalogServiceTest, EveryChangeIsAVersionWithDiffAuditAndEvent) {
   auto v2 = catalog_.version(env_, "", 2);
   ASSERT_TRUE(v2);
   EXPECT_NE(v2->document.find("\"office\""), std::string::npos);
-  EXPECT_EQ(catalog_.version(env_, "", 9).error().code, ErrorCode::CatalogVersionNotFound);
+  EXPECT_EQ(catalog_.version(env_, "", 9).error().code, errc::CatalogVersionNotFound);
 
   // One audit record and one outbox event per version, same actor and version.
   auto records = audit();
@@ -137,22 +139,22 @@ TEST_P(CatalogServiceTest, BadInputAndStaleVersionsChangeNothing) {
   };
   std::vector<Case> cases;
   cases.push_back({catalog_.add_attribute(env_, "", {{"name", "Bad Name"}}, -1, actor_),
-                   ErrorCode::CatalogInvalidAttribute});
+                   errc::CatalogInvalidAttribute});
   cases.push_back(
       {catalog_.add_attribute(env_, "", {{"name", "x"}, {"pattern", "(?<=a)b"}}, -1, actor_),
-       ErrorCode::CatalogInvalidPattern});
+       errc::CatalogInvalidPattern});
   cases.push_back({catalog_.add_attribute(env_, "", {{"name", "email"}}, -1, actor_),
-                   ErrorCode::CatalogAttributeExists});
+                   errc::CatalogAttributeExists});
   cases.push_back({catalog_.add_attribute(env_, "", {{"name", "x"}}, 7, actor_),
-                   ErrorCode::RequestPreconditionFailed});
+                   errc::RequestPreconditionFailed});
   cases.push_back({catalog_.update_attribute(env_, "", "email", {{"name", "mail"}}, 1, actor_),
-                   ErrorCode::CatalogInvalidAttribute});
+                   errc::CatalogInvalidAttribute});
   cases.push_back({catalog_.update_attribute(env_, "", "email", {{"type", "integer"}}, 1, actor_),
-                   ErrorCode::CatalogInvalidAttribute});
+                   errc::CatalogInvalidAttribute});
   cases.push_back({catalog_.update_attribute(env_, "", "nope", {{"description", "x"}}, 1, actor_),
-                   ErrorCode::CatalogAttributeNotFound});
+                   errc::CatalogAttributeNotFound});
   cases.push_back({catalog_.deprecate_attribute(env_, "", "formatted_name", "nope", -1, actor_),
-                   ErrorCode::CatalogAttributeNotFound});
+                   errc::CatalogAttributeNotFound});
   for (auto& c : cases) {
     ASSERT_FALSE(c.r);
     EXPECT_EQ(c.r.error().code, c.code) << c.r.error().text();
@@ -189,14 +191,14 @@ TEST_P(CatalogServiceTest, CustomAttributesAreTheOrganizationsOwn) {
   auto probe = catalog_.update_attribute(env_, globex_.id, "org.acme.badge_id",
                                          {{"description", "x"}}, -1, actor_);
   ASSERT_FALSE(probe);
-  EXPECT_EQ(probe.error().code, ErrorCode::CatalogAttributeNotFound);
+  EXPECT_EQ(probe.error().code, errc::CatalogAttributeNotFound);
   auto probe_version = catalog_.version(env_, globex_.id, 1);
   ASSERT_FALSE(probe_version);
-  EXPECT_EQ(probe_version.error().code, ErrorCode::CatalogVersionNotFound);
+  EXPECT_EQ(probe_version.error().code, errc::CatalogVersionNotFound);
   // An organization of another environment is unknown here.
   auto foreign = catalog_.get(env_, elsewhere_.id);
   ASSERT_FALSE(foreign);
-  EXPECT_EQ(foreign.error().code, ErrorCode::TenantNotFound);
+  EXPECT_EQ(foreign.error().code, errc::TenantNotFound);
 
   // Updates by either name; deprecation may point to an environment attribute.
   ASSERT_TRUE(catalog_.update_attribute(env_, acme_.id, "org.acme.badge_id",
@@ -213,7 +215,7 @@ TEST_P(CatalogServiceTest, CustomAttributesAreTheOrganizationsOwn) {
   auto core = catalog_.add_attribute(
       env_, acme_.id, {{"name", "x"}, {"sources", {{"scim", {"nickName"}}}}}, -1, actor_);
   ASSERT_FALSE(core);
-  EXPECT_EQ(core.error().code, ErrorCode::CatalogInvalidAttribute);
+  EXPECT_EQ(core.error().code, errc::CatalogInvalidAttribute);
   EXPECT_EQ(core.error().extra["field"], "sources.scim");
 
   // Audited under the organization.

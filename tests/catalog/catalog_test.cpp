@@ -8,6 +8,7 @@
 #include "catalog/claims.h"
 #include "catalog/default_catalog.h"
 #include "catalog/diff.h"
+#include "catalog/error_codes.h"
 #include "catalog/mapping.h"
 #include "catalog/public_catalog.h"
 #include "catalog/value_check.h"
@@ -66,7 +67,7 @@ TEST(AttributeDefinition, RefusesBadDefinitionsNamingTheField) {
   struct Case {
     json def;
     std::string field;
-    ErrorCode code = ErrorCode::CatalogInvalidAttribute;
+    ErrorCode code = errc::CatalogInvalidAttribute;
   };
   const std::vector<Case> cases = {
       {{{"name", "Bad-Name"}}, "name"},
@@ -77,8 +78,8 @@ TEST(AttributeDefinition, RefusesBadDefinitionsNamingTheField) {
       {{{"name", "a"}, {"type", "complex"}}, "sub_attributes"},
       {{{"name", "a"}, {"sub_attributes", {{{"name", "x"}}}}}, "sub_attributes"},
       {{{"name", "a"}, {"type", "integer"}, {"pattern", "[0-9]+"}}, "pattern"},
-      {{{"name", "a"}, {"pattern", "(a"}}, "pattern", ErrorCode::CatalogInvalidPattern},
-      {{{"name", "a"}, {"pattern", "(a)\\1"}}, "pattern", ErrorCode::CatalogInvalidPattern},
+      {{{"name", "a"}, {"pattern", "(a"}}, "pattern", errc::CatalogInvalidPattern},
+      {{{"name", "a"}, {"pattern", "(a)\\1"}}, "pattern", errc::CatalogInvalidPattern},
       {{{"name", "a"}, {"replaced_by", "b"}}, "replaced_by"},
       {{{"name", "a"}, {"colour", "red"}}, "colour"},
       {{{"name", "a"}, {"sources", {{"saml", {{{"vendor", "onelogin"}, {"name", "x"}}}}}}},
@@ -134,7 +135,7 @@ TEST(ValueCheck, NamesTheRuleThatFailed) {
   EXPECT_EQ(check_value(address, {{"country", "FR"}})->rule, "required");
 
   auto e = to_error(*bad);
-  EXPECT_EQ(e.code, ErrorCode::CatalogInvalidValue);
+  EXPECT_EQ(e.code, errc::CatalogInvalidValue);
   EXPECT_EQ(e.extra["rule"], "allowed_values");
   EXPECT_EQ(e.extra["attribute"], "address.country");
 }
@@ -171,14 +172,14 @@ TEST(Mapping, RefusesAnUnknownAttributeWithItsOwnCode) {
 
   auto bad = validate_mapping(c, {{"email", "email"}, {"shoe", "shoe_size"}});
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code, ErrorCode::CatalogUnknownAttribute);
+  EXPECT_EQ(bad.error().code, errc::CatalogUnknownAttribute);
   EXPECT_EQ(bad.error().code_name(), "catalog.unknown_attribute");
   EXPECT_EQ(bad.error().extra["index"], 1);
   EXPECT_EQ(bad.error().extra["attribute"], "shoe_size");
 
   auto twice = validate_mapping(c, {{"email", "email"}, {"email", "username"}});
   ASSERT_FALSE(twice);
-  EXPECT_EQ(twice.error().code, ErrorCode::RequestInvalidField);
+  EXPECT_EQ(twice.error().code, errc::RequestInvalidField);
 
   // An organization's custom attribute is known to it under its namespace, and not to others.
   Catalog acme;

@@ -46,7 +46,7 @@ TEST(Config, FileThenEnvironmentThenFlags) {
 TEST(Config, BadValuesAreRefusedWithTheSettingName) {
   auto bad_int = load_config(std::nullopt, {{"GATEHOUSE_IO_THREADS", "lots"}}, {});
   ASSERT_FALSE(bad_int);
-  EXPECT_EQ(bad_int.error().code, ErrorCode::ConfigInvalid);
+  EXPECT_EQ(bad_int.error().code, errc::ConfigInvalid);
   EXPECT_NE(bad_int.error().text().find("io_threads"), std::string::npos);
   EXPECT_NE(bad_int.error().text().find("GATEHOUSE_IO_THREADS"), std::string::npos);
 

@@ -63,7 +63,7 @@ TEST(ErrorCatalog, CodesAreUniqueAndProblemJsonCarriesThem) {
   for (const auto& info : error_catalog()) {
     EXPECT_TRUE(names.insert(info.name).second) << "duplicate code " << info.name;
   }
-  Error e(ErrorCode::EnvironmentNotFound, "No environment named 'x'");
+  Error e(errc::EnvironmentNotFound, "No environment named 'x'");
   auto p = e.to_problem("req-1", "/x");
   EXPECT_EQ(p["code"], "environment.not_found");
   EXPECT_EQ(p["status"], 404);

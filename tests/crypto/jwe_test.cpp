@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "core/encoding.h"
+#include "crypto/error_codes.h"
 #include "crypto/jose/jwe.h"
 #include "crypto/jose/jws.h"
 #include "test_keys.h"
@@ -43,7 +44,7 @@ std::string flip(const std::string& b64, size_t at = 0) {
 
 ErrorCode code_of(const Result<DecryptedJwe>& r) {
   EXPECT_FALSE(r) << "expected a failure";
-  return r ? ErrorCode::ServerInternal : r.error().code;
+  return r ? errc::ServerInternal : r.error().code;
 }
 
 TEST_P(JweAlgorithms, RoundTripAndEveryTamperingFailsUniformly) {
@@ -66,7 +67,7 @@ TEST_P(JweAlgorithms, RoundTripAndEveryTamperingFailsUniformly) {
     auto bad = parts;
     bad[part] = flip(bad[part], 3);
     EXPECT_EQ(code_of(jwe_decrypt(join(bad), set, SecureRandom::instance())),
-              ErrorCode::JoseDecryptFailed)
+              errc::JoseDecryptFailed)
         << "part " << part;
   }
   // The header is the AAD: a changed (still valid) header fails the tag.
@@ -75,22 +76,20 @@ TEST_P(JweAlgorithms, RoundTripAndEveryTamperingFailsUniformly) {
   auto bad = parts;
   bad[0] = base64url_encode(h.dump());
   EXPECT_EQ(code_of(jwe_decrypt(join(bad), set, SecureRandom::instance())),
-            ErrorCode::JoseDecryptFailed);
+            errc::JoseDecryptFailed);
   // A wrong (random) tag of the right size.
   bad = parts;
   bad[4] = base64url_encode(SecureRandom::instance().bytes(16));
   EXPECT_EQ(code_of(jwe_decrypt(join(bad), set, SecureRandom::instance())),
-            ErrorCode::JoseDecryptFailed);
+            errc::JoseDecryptFailed);
   // A truncated tag is malformed.
   bad = parts;
   bad[4] = base64url_encode(std::string(8, 'x'));
-  EXPECT_EQ(code_of(jwe_decrypt(join(bad), set, SecureRandom::instance())),
-            ErrorCode::JoseMalformed);
+  EXPECT_EQ(code_of(jwe_decrypt(join(bad), set, SecureRandom::instance())), errc::JoseMalformed);
 
   // Revoked recipient key.
   auto revoked = set.with_state(key.kid, KeyState::Revoked);
-  EXPECT_EQ(code_of(jwe_decrypt(*jwe, *revoked, SecureRandom::instance())),
-            ErrorCode::JoseKeyRevoked);
+  EXPECT_EQ(code_of(jwe_decrypt(*jwe, *revoked, SecureRandom::instance())), errc::JoseKeyRevoked);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -117,30 +116,30 @@ TEST(JweNegative, HeaderRules) {
   auto ecjwe = *jwe_encrypt(ec, "x", rnd);
   EXPECT_EQ(code_of(jwe_decrypt(with_header(jwe, [](nlohmann::json& h) { h["alg"] = "none"; }), set,
                                 rnd)),
-            ErrorCode::JoseAlgNotAllowed);
+            errc::JoseAlgNotAllowed);
   EXPECT_EQ(code_of(jwe_decrypt(with_header(jwe, [](nlohmann::json& h) { h["alg"] = "RSA1_5"; }),
                                 set, rnd)),
-            ErrorCode::JoseAlgNotAllowed);
+            errc::JoseAlgNotAllowed);
   EXPECT_EQ(code_of(jwe_decrypt(
                 with_header(jwe, [](nlohmann::json& h) { h["enc"] = "A128CBC-HS256"; }), set, rnd)),
-            ErrorCode::JoseAlgNotAllowed);
+            errc::JoseAlgNotAllowed);
   EXPECT_EQ(
       code_of(jwe_decrypt(with_header(jwe, [](nlohmann::json& h) { h["zip"] = "DEF"; }), set, rnd)),
-      ErrorCode::JoseMalformed);
+      errc::JoseMalformed);
   EXPECT_EQ(code_of(jwe_decrypt(with_header(jwe, [](nlohmann::json& h) { h["kid"] = "nope"; }), set,
                                 rnd)),
-            ErrorCode::JoseKeyNotFound);
+            errc::JoseKeyNotFound);
   EXPECT_EQ(code_of(jwe_decrypt(with_header(jwe, [&](nlohmann::json& h) { h["kid"] = ec.kid; }),
                                 set, rnd)),
-            ErrorCode::JoseAlgNotAllowed);
+            errc::JoseAlgNotAllowed);
   EXPECT_EQ(code_of(jwe_decrypt(
                 with_header(jwe, [&](nlohmann::json& h) { h["jwk"] = rsa.key.public_json(); }), set,
                 rnd)),
-            ErrorCode::JoseHeaderForbidden);
+            errc::JoseHeaderForbidden);
   // ECDH-ES: a missing epk, an epk off the curve, an epk carrying a private part.
   EXPECT_EQ(
       code_of(jwe_decrypt(with_header(ecjwe, [](nlohmann::json& h) { h.erase("epk"); }), set, rnd)),
-      ErrorCode::JoseMalformed);
+      errc::JoseMalformed);
   EXPECT_EQ(code_of(jwe_decrypt(with_header(ecjwe,
                                             [](nlohmann::json& h) {
                                               std::string y = *base64url_decode(
@@ -149,7 +148,7 @@ TEST(JweNegative, HeaderRules) {
                                               h["epk"]["y"] = base64url_encode(y);
                                             }),
                                 set, rnd)),
-            ErrorCode::JoseDecryptFailed);
+            errc::JoseDecryptFailed);
   // Another valid epk (not the one used): key agreement differs, unwrap fails.
   EXPECT_EQ(code_of(jwe_decrypt(with_header(ecjwe,
                                             [](nlohmann::json& h) {
@@ -157,11 +156,11 @@ TEST(JweNegative, HeaderRules) {
                                                   Jwk::generate(KeySpec::EcP256)->public_json();
                                             }),
                                 set, rnd)),
-            ErrorCode::JoseDecryptFailed);
+            errc::JoseDecryptFailed);
   // Wrong number of parts; a JWS given to the JWE decrypter.
-  EXPECT_EQ(code_of(jwe_decrypt("a.b.c.d", set, rnd)), ErrorCode::JoseMalformed);
+  EXPECT_EQ(code_of(jwe_decrypt("a.b.c.d", set, rnd)), errc::JoseMalformed);
   auto jws = *jws_sign(key_for(KeySpec::EcP256, Alg::ES256), "{}");
-  EXPECT_EQ(code_of(jwe_decrypt(jws, set, rnd)), ErrorCode::JoseMalformed);
+  EXPECT_EQ(code_of(jwe_decrypt(jws, set, rnd)), errc::JoseMalformed);
 }
 
 TEST(JweNegative, SigningKeysDoNotDecryptAndEncryptionKeysDoNotSign) {

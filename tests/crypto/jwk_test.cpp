@@ -2,6 +2,7 @@
 #include <openssl/evp.h>
 
 #include "core/encoding.h"
+#include "crypto/error_codes.h"
 #include "crypto/jose/jwk.h"
 #include "crypto/jose/key_set.h"
 #include "test_keys.h"
@@ -61,9 +62,8 @@ INSTANTIATE_TEST_SUITE_P(Keys, JwkRoundTrip, ::testing::ValuesIn(testing::sig_ca
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(Jwk, RefusesSymmetricWeakAndMalformedKeys) {
-  EXPECT_EQ(Jwk::from_json({{"kty", "oct"}, {"k", "c2VjcmV0"}}).error().code,
-            ErrorCode::JoseJwkInvalid);
-  EXPECT_EQ(Jwk::from_json(nlohmann::json::array()).error().code, ErrorCode::JoseJwkInvalid);
+  EXPECT_EQ(Jwk::from_json({{"kty", "oct"}, {"k", "c2VjcmV0"}}).error().code, errc::JoseJwkInvalid);
+  EXPECT_EQ(Jwk::from_json(nlohmann::json::array()).error().code, errc::JoseJwkInvalid);
   EXPECT_FALSE(Jwk::from_json({{"kty", "RSA"}, {"e", "AQAB"}}));
 
   // RSA 1024 is refused.
@@ -119,10 +119,10 @@ TEST(KeySet, RefusesWrongKeyTypeDuplicateKidAndUseMismatch) {
   KeySet set;
   auto ec = key_for(KeySpec::EcP256, Alg::ES256);
   KeyEntry wrong{"k1", Alg::RS256, KeyUse::Sig, KeyState::Active, ec.key};
-  EXPECT_EQ(set.add(wrong).error().code, ErrorCode::JoseKeyTypeMismatch);
+  EXPECT_EQ(set.add(wrong).error().code, errc::JoseKeyTypeMismatch);
   KeyEntry ed_as_ec{"k2", Alg::ES256, KeyUse::Sig, KeyState::Active,
                     key_for(KeySpec::Ed25519, Alg::EdDSA).key};
-  EXPECT_EQ(set.add(ed_as_ec).error().code, ErrorCode::JoseKeyTypeMismatch);
+  EXPECT_EQ(set.add(ed_as_ec).error().code, errc::JoseKeyTypeMismatch);
   KeyEntry enc_as_sig{"k3", Alg::RsaOaep256, KeyUse::Sig, KeyState::Active,
                       key_for(KeySpec::Rsa2048, Alg::RS256).key};
   EXPECT_FALSE(set.add(enc_as_sig));

@@ -4,6 +4,7 @@
 #include <openssl/pem.h>
 
 #include "core/encoding.h"
+#include "crypto/error_codes.h"
 #include "crypto/jose/jws.h"
 #include "crypto/jose/signature.h"
 #include "test_keys.h"
@@ -25,7 +26,7 @@ std::string forge(const nlohmann::json& header, std::string_view payload, const 
 
 ErrorCode code_of(const Result<VerifiedJws>& r) {
   EXPECT_FALSE(r) << "expected a failure";
-  return r ? ErrorCode::ServerInternal : r.error().code;
+  return r ? errc::ServerInternal : r.error().code;
 }
 
 class JwsAlgorithms : public ::testing::TestWithParam<testing::SigCase> {};
@@ -47,15 +48,15 @@ TEST_P(JwsAlgorithms, SignVerifyRoundTripAndTamperDetection) {
   const size_t d2 = token->rfind('.');
   std::string payload_swap =
       token->substr(0, d1 + 1) + b64(R"({"sub":"admin"})") + token->substr(d2);
-  EXPECT_EQ(code_of(jws_verify(payload_swap, set)), ErrorCode::JoseSignatureInvalid);
+  EXPECT_EQ(code_of(jws_verify(payload_swap, set)), errc::JoseSignatureInvalid);
   nlohmann::json header = nlohmann::json::parse(*base64url_decode(token->substr(0, d1)));
   header["typ"] = "JWT";
   std::string header_swap = b64(header.dump()) + token->substr(d1);
-  EXPECT_EQ(code_of(jws_verify(header_swap, set)), ErrorCode::JoseSignatureInvalid);
+  EXPECT_EQ(code_of(jws_verify(header_swap, set)), errc::JoseSignatureInvalid);
   std::string sig = *base64url_decode(token->substr(d2 + 1));
   sig[sig.size() / 2] ^= 0x01;
   std::string sig_flip = token->substr(0, d2 + 1) + b64(sig);
-  EXPECT_EQ(code_of(jws_verify(sig_flip, set)), ErrorCode::JoseSignatureInvalid);
+  EXPECT_EQ(code_of(jws_verify(sig_flip, set)), errc::JoseSignatureInvalid);
 }
 
 INSTANTIATE_TEST_SUITE_P(Algs, JwsAlgorithms, ::testing::ValuesIn(testing::sig_cases()),
@@ -67,7 +68,7 @@ TEST(JwsNegative, AlgNoneIsAlwaysRejected) {
   for (const char* none : {"none", "None", "NONE", "nOnE"}) {
     std::string token = b64(nlohmann::json{{"alg", none}, {"kid", key.kid}}.dump()) + "." +
                         b64(R"({"sub":"admin"})") + ".";
-    EXPECT_EQ(code_of(jws_verify(token, set)), ErrorCode::JoseAlgNotAllowed) << none;
+    EXPECT_EQ(code_of(jws_verify(token, set)), errc::JoseAlgNotAllowed) << none;
   }
 }
 
@@ -95,7 +96,7 @@ TEST(JwsNegative, Hs256KeyedWithTheRsaPublicKeyIsRejected) {
     std::string input = b64(nlohmann::json{{"alg", "HS256"}, {"kid", key.kid}}.dump()) + "." +
                         b64(R"({"sub":"admin"})");
     std::string token = input + "." + b64(hmac_sha256(secret, input));
-    EXPECT_EQ(code_of(jws_verify(token, set)), ErrorCode::JoseAlgNotAllowed);
+    EXPECT_EQ(code_of(jws_verify(token, set)), errc::JoseAlgNotAllowed);
   }
 }
 
@@ -115,24 +116,24 @@ TEST(JwsNegative, EmbeddedKeysAndKeyUrlsAreRejected) {
   headers.back()["x5c"] = {"MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA"};
   for (const auto& h : headers) {
     auto token = forge(h, R"({"sub":"admin"})", &attacker.key, Alg::RS256);
-    EXPECT_EQ(code_of(jws_verify(token, set)), ErrorCode::JoseHeaderForbidden) << h.dump();
+    EXPECT_EQ(code_of(jws_verify(token, set)), errc::JoseHeaderForbidden) << h.dump();
   }
   // The attacker's key with its own kid is simply unknown.
   auto token = forge({{"alg", "RS256"}, {"kid", attacker.kid}}, "{}", &attacker.key, Alg::RS256);
-  EXPECT_EQ(code_of(jws_verify(token, set)), ErrorCode::JoseKeyNotFound);
+  EXPECT_EQ(code_of(jws_verify(token, set)), errc::JoseKeyNotFound);
 }
 
 TEST(JwsNegative, UnknownOrMissingKid) {
   const auto& key = key_for(KeySpec::EcP256, Alg::ES256);
   KeySet set = testing::set_of({key});
   auto unknown = forge({{"alg", "ES256"}, {"kid", "nope"}}, "{}", &key.key, Alg::ES256);
-  EXPECT_EQ(code_of(jws_verify(unknown, set)), ErrorCode::JoseKeyNotFound);
+  EXPECT_EQ(code_of(jws_verify(unknown, set)), errc::JoseKeyNotFound);
   auto no_kid = forge({{"alg", "ES256"}}, "{}", &key.key, Alg::ES256);
-  EXPECT_EQ(code_of(jws_verify(no_kid, set)), ErrorCode::JoseKeyNotFound);
+  EXPECT_EQ(code_of(jws_verify(no_kid, set)), errc::JoseKeyNotFound);
   // A peer JWKS with one key and no kid in tokens: allowed only when the caller opts in.
   EXPECT_TRUE(jws_verify(no_kid, set, {.require_kid = false}));
   KeySet two = testing::set_of({key, *KeySet::generate(KeySpec::EcP256, Alg::ES256)});
-  EXPECT_EQ(code_of(jws_verify(no_kid, two, {.require_kid = false})), ErrorCode::JoseKeyNotFound);
+  EXPECT_EQ(code_of(jws_verify(no_kid, two, {.require_kid = false})), errc::JoseKeyNotFound);
 }
 
 TEST(JwsNegative, AlgorithmComesFromTheKeyNotTheToken) {
@@ -140,18 +141,18 @@ TEST(JwsNegative, AlgorithmComesFromTheKeyNotTheToken) {
   const auto& rs = key_for(KeySpec::Rsa2048, Alg::RS256);
   KeySet set = testing::set_of({rs});
   auto ps = forge({{"alg", "PS256"}, {"kid", rs.kid}}, "{}", &rs.key, Alg::PS256);
-  EXPECT_EQ(code_of(jws_verify(ps, set)), ErrorCode::JoseAlgNotAllowed);
+  EXPECT_EQ(code_of(jws_verify(ps, set)), errc::JoseAlgNotAllowed);
   // Wrong key type: an ES256 token naming an RSA key's kid, an EdDSA token naming an EC key.
   const auto& ec = key_for(KeySpec::EcP256, Alg::ES256);
   const auto& ed = key_for(KeySpec::Ed25519, Alg::EdDSA);
   KeySet both = testing::set_of({rs, ec});
   auto es = forge({{"alg", "ES256"}, {"kid", rs.kid}}, "{}", &ec.key, Alg::ES256);
-  EXPECT_EQ(code_of(jws_verify(es, both)), ErrorCode::JoseAlgNotAllowed);
+  EXPECT_EQ(code_of(jws_verify(es, both)), errc::JoseAlgNotAllowed);
   auto eddsa = forge({{"alg", "EdDSA"}, {"kid", ec.kid}}, "{}", &ed.key, Alg::EdDSA);
-  EXPECT_EQ(code_of(jws_verify(eddsa, both)), ErrorCode::JoseAlgNotAllowed);
+  EXPECT_EQ(code_of(jws_verify(eddsa, both)), errc::JoseAlgNotAllowed);
   // The primitives refuse a key of the wrong type outright.
   EXPECT_FALSE(verify_bytes(ec.key, Alg::EdDSA, "x", std::string(64, 'a')));
-  EXPECT_EQ(sign_bytes(ec.key, Alg::RS256, "x").error().code, ErrorCode::JoseKeyTypeMismatch);
+  EXPECT_EQ(sign_bytes(ec.key, Alg::RS256, "x").error().code, errc::JoseKeyTypeMismatch);
 }
 
 TEST(JwsNegative, RevokedKeyFailsAtOnce) {
@@ -161,7 +162,7 @@ TEST(JwsNegative, RevokedKeyFailsAtOnce) {
   ASSERT_TRUE(jws_verify(token, set));
   auto revoked = set.with_state(key.kid, KeyState::Revoked);
   ASSERT_TRUE(revoked);
-  EXPECT_EQ(code_of(jws_verify(token, *revoked)), ErrorCode::JoseKeyRevoked);
+  EXPECT_EQ(code_of(jws_verify(token, *revoked)), errc::JoseKeyRevoked);
 }
 
 TEST(JwsNegative, CritIsHonoured) {
@@ -169,7 +170,7 @@ TEST(JwsNegative, CritIsHonoured) {
   KeySet set = testing::set_of({key});
   nlohmann::json h = {{"alg", "EdDSA"}, {"kid", key.kid}, {"crit", {"urn:x:y"}}, {"urn:x:y", 1}};
   auto token = forge(h, "{}", &key.key, Alg::EdDSA);
-  EXPECT_EQ(code_of(jws_verify(token, set)), ErrorCode::JoseCritUnsupported);
+  EXPECT_EQ(code_of(jws_verify(token, set)), errc::JoseCritUnsupported);
   JwsVerifyOptions understands;
   understands.header.understood_crit = {"urn:x:y"};
   EXPECT_TRUE(jws_verify(token, set, understands));
@@ -178,12 +179,12 @@ TEST(JwsNegative, CritIsHonoured) {
        {nlohmann::json{"urn:absent"}, nlohmann::json{"exp", "alg"}, nlohmann::json{"b64"}}) {
     nlohmann::json bad = {{"alg", "EdDSA"}, {"kid", key.kid}, {"crit", crit}, {"b64", false}};
     EXPECT_EQ(code_of(jws_verify(forge(bad, "{}", &key.key, Alg::EdDSA), set, understands)),
-              ErrorCode::JoseCritUnsupported)
+              errc::JoseCritUnsupported)
         << crit.dump();
   }
   nlohmann::json empty = {{"alg", "EdDSA"}, {"kid", key.kid}, {"crit", nlohmann::json::array()}};
   EXPECT_EQ(code_of(jws_verify(forge(empty, "{}", &key.key, Alg::EdDSA), set)),
-            ErrorCode::JoseMalformed);
+            errc::JoseMalformed);
 }
 
 TEST(JwsNegative, TypIsCheckedWhereTheProfileFixesIt) {
@@ -194,10 +195,10 @@ TEST(JwsNegative, TypIsCheckedWhereTheProfileFixesIt) {
   EXPECT_TRUE(jws_verify(*jws_sign(key, "{}", {.typ = "at+jwt"}), set, at));
   EXPECT_TRUE(jws_verify(*jws_sign(key, "{}", {.typ = "application/AT+JWT"}), set, at));
   EXPECT_EQ(code_of(jws_verify(*jws_sign(key, "{}", {.typ = "JWT"}), set, at)),
-            ErrorCode::JoseTypMismatch);
-  EXPECT_EQ(code_of(jws_verify(*jws_sign(key, "{}"), set, at)), ErrorCode::JoseTypMismatch);
+            errc::JoseTypMismatch);
+  EXPECT_EQ(code_of(jws_verify(*jws_sign(key, "{}"), set, at)), errc::JoseTypMismatch);
   EXPECT_EQ(code_of(jws_verify(*jws_sign(key, "{}", {.typ = "logout+jwt"}), set, at)),
-            ErrorCode::JoseTypMismatch);
+            errc::JoseTypMismatch);
 }
 
 TEST(JwsNegative, MalformedTokens) {
@@ -208,13 +209,13 @@ TEST(JwsNegative, MalformedTokens) {
        {std::string(""), std::string("a.b"), token + ".x", std::string("..."),
         token.substr(0, token.find('.')) + "=.e30.", std::string("e30.e30.e30"),
         b64("[1]") + ".e30.AA", b64("not json") + ".e30.AA", std::string(300 * 1024, 'a')}) {
-    EXPECT_EQ(code_of(jws_verify(bad, set)), ErrorCode::JoseMalformed) << bad.substr(0, 40);
+    EXPECT_EQ(code_of(jws_verify(bad, set)), errc::JoseMalformed) << bad.substr(0, 40);
   }
   // An ES256 signature in DER form instead of r||s.
   std::string input = token.substr(0, token.rfind('.'));
   std::string raw = *base64url_decode(token.substr(token.rfind('.') + 1));
   EXPECT_EQ(code_of(jws_verify(input + "." + b64(ecdsa_raw_to_der(raw)), set)),
-            ErrorCode::JoseSignatureInvalid);
+            errc::JoseSignatureInvalid);
 }
 
 TEST(Signature, EcdsaDerRawConversionRoundTrips) {

@@ -1,6 +1,7 @@
 // JWT time checks at the edges of their windows, profiles, and key rotation over simulated time.
 #include <gtest/gtest.h>
 
+#include "crypto/error_codes.h"
 #include "crypto/jose/jwt.h"
 #include "test_keys.h"
 
@@ -25,7 +26,7 @@ nlohmann::json claims_at(const FakeClock& clock, int64_t lifetime_s = 300) {
 
 ErrorCode code_of(const Result<VerifiedJwt>& r) {
   EXPECT_FALSE(r) << "expected a failure";
-  return r ? ErrorCode::ServerInternal : r.error().code;
+  return r ? errc::ServerInternal : r.error().code;
 }
 
 TEST(Jwt, ExpNbfIatAtTheEdgesOfTheSkew) {
@@ -44,19 +45,19 @@ TEST(Jwt, ExpNbfIatAtTheEdgesOfTheSkew) {
   clock.advance(300s + 30s - 1ms);
   EXPECT_TRUE(jwt_verify(token, set, clock, profile));
   clock.advance(1ms);
-  EXPECT_EQ(code_of(jwt_verify(token, set, clock, profile)), ErrorCode::JoseExpired);
+  EXPECT_EQ(code_of(jwt_verify(token, set, clock, profile)), errc::JoseExpired);
 
   FakeClock c2;
   auto future = claims_at(c2);
   future["nbf"] = now_s(c2) + 31;
   EXPECT_EQ(code_of(jwt_verify(*jwt_sign(key, future, "at+jwt"), set, c2, profile)),
-            ErrorCode::JoseNotYetValid);
+            errc::JoseNotYetValid);
   future["nbf"] = now_s(c2) + 30;
   EXPECT_TRUE(jwt_verify(*jwt_sign(key, future, "at+jwt"), set, c2, profile));
   auto iat = claims_at(c2);
   iat["iat"] = now_s(c2) + 31;
   EXPECT_EQ(code_of(jwt_verify(*jwt_sign(key, iat, "at+jwt"), set, c2, profile)),
-            ErrorCode::JoseIatInFuture);
+            errc::JoseIatInFuture);
 }
 
 TEST(Jwt, RequiredClaimsIssuerAudienceAndTypes) {
@@ -67,24 +68,24 @@ TEST(Jwt, RequiredClaimsIssuerAudienceAndTypes) {
   auto no_exp = claims_at(clock);
   no_exp.erase("exp");
   EXPECT_EQ(code_of(jwt_verify(*jwt_sign(key, no_exp, "at+jwt"), set, clock, profile)),
-            ErrorCode::JoseClaimInvalid);
+            errc::JoseClaimInvalid);
   auto str_exp = claims_at(clock);
   str_exp["exp"] = "tomorrow";
   EXPECT_EQ(code_of(jwt_verify(*jwt_sign(key, str_exp, "at+jwt"), set, clock, profile)),
-            ErrorCode::JoseClaimInvalid);
+            errc::JoseClaimInvalid);
   auto other_iss = claims_at(clock);
   other_iss["iss"] = "https://evil.example";
   EXPECT_EQ(code_of(jwt_verify(*jwt_sign(key, other_iss, "at+jwt"), set, clock, profile)),
-            ErrorCode::JoseIssuerMismatch);
+            errc::JoseIssuerMismatch);
   auto other_aud = claims_at(clock);
   other_aud["aud"] = {"a", "b"};
   EXPECT_EQ(code_of(jwt_verify(*jwt_sign(key, other_aud, "at+jwt"), set, clock, profile)),
-            ErrorCode::JoseAudienceMismatch);
+            errc::JoseAudienceMismatch);
   other_aud["aud"] = {"a", "api"};
   EXPECT_TRUE(jwt_verify(*jwt_sign(key, other_aud, "at+jwt"), set, clock, profile));
   // A logout token is not an access token, and the other way round.
   auto logout = *jwt_sign(key, claims_at(clock), "logout+jwt");
-  EXPECT_EQ(code_of(jwt_verify(logout, set, clock, profile)), ErrorCode::JoseTypMismatch);
+  EXPECT_EQ(code_of(jwt_verify(logout, set, clock, profile)), errc::JoseTypMismatch);
   EXPECT_TRUE(jwt_verify(logout, set, clock, JwtProfile::logout_token(kIssuer, "api")));
   // SETs need no exp.
   auto set_claims = no_exp;
@@ -93,7 +94,7 @@ TEST(Jwt, RequiredClaimsIssuerAudienceAndTypes) {
                          JwtProfile::security_event(kIssuer, "api")));
   // A payload that is not a JSON object.
   auto array_payload = *jws_sign(key, "[1,2]", {.typ = "at+jwt"});
-  EXPECT_EQ(code_of(jwt_verify(array_payload, set, clock, profile)), ErrorCode::JoseMalformed);
+  EXPECT_EQ(code_of(jwt_verify(array_payload, set, clock, profile)), errc::JoseMalformed);
 }
 
 TEST(Jwt, RotationOverSimulatedTime) {
@@ -124,12 +125,12 @@ TEST(Jwt, RotationOverSimulatedTime) {
 
   // t0+300 s: t1 expires on its own; the retired key still verifies nothing else.
   clock.advance(240s);
-  EXPECT_EQ(code_of(jwt_verify(t1, keys, clock, profile)), ErrorCode::JoseExpired);
+  EXPECT_EQ(code_of(jwt_verify(t1, keys, clock, profile)), errc::JoseExpired);
   EXPECT_TRUE(jwt_verify(t2, keys, clock, profile));
 
   // Emergency: k2 is revoked. t2 (still within exp) fails at once, and k2 leaves the JWKS.
   keys = *keys.with_state(k2.kid, KeyState::Revoked);
-  EXPECT_EQ(code_of(jwt_verify(t2, keys, clock, profile)), ErrorCode::JoseKeyRevoked);
+  EXPECT_EQ(code_of(jwt_verify(t2, keys, clock, profile)), errc::JoseKeyRevoked);
   const auto jwks = keys.public_jwks();
   for (const auto& k : jwks["keys"]) EXPECT_NE(k["kid"], k2.kid);
 }

@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "crypto/error_codes.h"
 #include "crypto/jose/jwt.h"
 #include "crypto/jose/key_rotation.h"
 
@@ -120,8 +121,7 @@ TEST(KeyRotation, HundredDaysOfAutomaticRotation) {
       if (now < t.exp_ms + 60'000) {
         ASSERT_TRUE(r) << "hour " << hour << ": " << r.error().code_name();
       } else if (!r) {
-        EXPECT_TRUE(r.error().code == ErrorCode::JoseExpired ||
-                    r.error().code == ErrorCode::JoseKeyNotFound)
+        EXPECT_TRUE(r.error().code == errc::JoseExpired || r.error().code == errc::JoseKeyNotFound)
             << r.error().code_name();
       }
     }
@@ -148,7 +148,7 @@ TEST(KeyRotation, EmergencyRevocationActivatesTheNextKeyAtOnce) {
   m.set(old_kid, KeyState::Revoked, clock.now_ms());  // operator: gatehouse keys revoke
   JwtProfile profile;
   profile.require_exp = false;
-  EXPECT_EQ(jwt_verify(token, m.keys, clock, profile).error().code, ErrorCode::JoseKeyRevoked);
+  EXPECT_EQ(jwt_verify(token, m.keys, clock, profile).error().code, errc::JoseKeyRevoked);
   auto steps = plan_rotation(m.timeline, {}, policy, clock.now_ms());
   ASSERT_FALSE(steps.empty());
   EXPECT_EQ(steps[0].action, RotationAction::Activate);

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/encoding.h"
+#include "crypto/error_codes.h"
 #include "crypto/kek/local_kek.h"
 
 namespace gh::crypto {
@@ -28,11 +29,9 @@ TEST(LocalKek, WrapUnwrapBindsTheContext) {
   ASSERT_TRUE(wrapped);
   EXPECT_EQ(wrapped->size(), 1 + 12 + 32 + 16u);
   EXPECT_EQ(*kek->unwrap(*wrapped, "env\0org\0dk_1"sv), key);
-  EXPECT_EQ(kek->unwrap(*wrapped, "env\0other\0dk_1"sv).error().code,
-            ErrorCode::CryptoDecryptFailed);
+  EXPECT_EQ(kek->unwrap(*wrapped, "env\0other\0dk_1"sv).error().code, errc::CryptoDecryptFailed);
   auto other = *LocalKek::from_bytes("local:2", rnd().bytes(32), rnd());
-  EXPECT_EQ(other->unwrap(*wrapped, "env\0org\0dk_1"sv).error().code,
-            ErrorCode::CryptoDecryptFailed);
+  EXPECT_EQ(other->unwrap(*wrapped, "env\0org\0dk_1"sv).error().code, errc::CryptoDecryptFailed);
 }
 
 TEST(LocalKek, MasterKeyFromFileAndEnvironment) {
@@ -52,10 +51,10 @@ TEST(LocalKek, MasterKeyFromFileAndEnvironment) {
   EXPECT_TRUE((*env)->unwrap(wrapped, context));
   ::unsetenv("GH_TEST_MASTER_KEY");
   EXPECT_EQ(LocalKek::from_env("e", "GH_TEST_MASTER_KEY", rnd()).error().code,
-            ErrorCode::CryptoKekInvalid);
+            errc::CryptoKekInvalid);
   EXPECT_EQ(
       LocalKek::from_file("f", temp_file("short", to_hex(rnd().bytes(20))), rnd()).error().code,
-      ErrorCode::CryptoKekInvalid);
+      errc::CryptoKekInvalid);
   EXPECT_FALSE(LocalKek::from_file("f", "/nonexistent/key", rnd()));
   EXPECT_FALSE(LocalKek::from_bytes("", raw, rnd()));
 }
@@ -65,7 +64,7 @@ TEST(KekRegistry, FindsByIdAndRefusesDuplicates) {
   ASSERT_TRUE(registry.add(*LocalKek::from_bytes("local:1", rnd().bytes(32), rnd())));
   EXPECT_FALSE(registry.add(*LocalKek::from_bytes("local:1", rnd().bytes(32), rnd())));
   EXPECT_TRUE(registry.find("local:1"));
-  EXPECT_EQ(registry.find("local:9").error().code, ErrorCode::CryptoKekNotFound);
+  EXPECT_EQ(registry.find("local:9").error().code, errc::CryptoKekNotFound);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "crypto/error_codes.h"
 #include "crypto/kek/local_kek.h"
 #include "crypto/kek/pkcs11_kek.h"
 #include "crypto/seal/sealer.h"
@@ -83,13 +84,13 @@ TEST_F(Pkcs11Test, WrapUnwrapOnTheToken) {
   EXPECT_FALSE(kek->unwrap(bad, "ctx"));
   // A label with no key on the token.
   auto missing = open_kek("pkcs11:missing", "no-such-key");
-  EXPECT_EQ(missing->unwrap(*wrapped, "ctx").error().code, ErrorCode::CryptoCustomerKeyUnavailable);
+  EXPECT_EQ(missing->unwrap(*wrapped, "ctx").error().code, errc::CryptoCustomerKeyUnavailable);
   // An absent token or module: unavailable, not a crash. (A wrong PIN cannot be shown in this
   // process: PKCS#11 login state is per application, and the admin session is logged in.)
   EXPECT_EQ(Pkcs11Kek::open({"x", kModule, "no-token", kPin, "basic-kek"}, random).error().code,
-            ErrorCode::CryptoCustomerKeyUnavailable);
+            errc::CryptoCustomerKeyUnavailable);
   EXPECT_EQ(Pkcs11Kek::open({"x", "/nonexistent.so", kToken, kPin, "k"}, random).error().code,
-            ErrorCode::CryptoCustomerKeyUnavailable);
+            errc::CryptoCustomerKeyUnavailable);
 }
 
 // Seals one value per organization: acme on its own HSM key, globex on another HSM key,
@@ -140,7 +141,7 @@ TEST_F(Pkcs11Test, DisabledCustomerKeyFailsClosedWithin60SimulatedSeconds) {
   while (clock.now_ms() - disabled_at <= 120'000) {
     auto r = t.open("org_acme");
     if (!r) {
-      EXPECT_EQ(r.error().code, ErrorCode::CryptoCustomerKeyUnavailable) << r.error().detail;
+      EXPECT_EQ(r.error().code, errc::CryptoCustomerKeyUnavailable) << r.error().detail;
       failed_at = clock.now_ms();
       break;
     }
@@ -152,11 +153,10 @@ TEST_F(Pkcs11Test, DisabledCustomerKeyFailsClosedWithin60SimulatedSeconds) {
   std::printf("[ measured ] disable -> first failure: %.1f s simulated (bound 60 s)\n",
               static_cast<double>(delay) / 1000.0);
   EXPECT_LE(delay, 60'000);
-  EXPECT_EQ(t.sealer.seal(ctx("org_acme"), "x").error().code,
-            ErrorCode::CryptoCustomerKeyUnavailable);
+  EXPECT_EQ(t.sealer.seal(ctx("org_acme"), "x").error().code, errc::CryptoCustomerKeyUnavailable);
   t.expect_others_work();
   clock.advance(10min);  // still failing long after, everyone else still fine
-  EXPECT_EQ(t.open("org_acme").error().code, ErrorCode::CryptoCustomerKeyUnavailable);
+  EXPECT_EQ(t.open("org_acme").error().code, errc::CryptoCustomerKeyUnavailable);
   t.expect_others_work();
 
   ASSERT_TRUE(admin->set_key_usable("acme-kek", true));
@@ -175,7 +175,7 @@ TEST_F(Pkcs11Test, DeletedCustomerKeyFailsClosedAndAReimportRestoresService) {
   ASSERT_TRUE(admin->destroy_key("umbrella-kek"));
   ASSERT_TRUE(t.open("org_acme"));  // cached
   clock.advance(60s);
-  EXPECT_EQ(t.open("org_acme").error().code, ErrorCode::CryptoCustomerKeyUnavailable);
+  EXPECT_EQ(t.open("org_acme").error().code, errc::CryptoCustomerKeyUnavailable);
   t.expect_others_work();
   ASSERT_TRUE(admin->create_aes_key("umbrella-kek", material));
   auto back = t.open("org_acme");
@@ -205,7 +205,7 @@ TEST_F(Pkcs11Test, RealClockDelayIsBoundedByTheCacheTtl) {
   while (std::chrono::steady_clock::now() - disabled_at < ttl + 10s) {
     auto r = t.open("org_acme");
     if (!r) {
-      EXPECT_EQ(r.error().code, ErrorCode::CryptoCustomerKeyUnavailable);
+      EXPECT_EQ(r.error().code, errc::CryptoCustomerKeyUnavailable);
       failed_at = std::chrono::steady_clock::now();
       break;
     }
@@ -247,8 +247,7 @@ TEST_F(Pkcs11Test, RekeyAnOrganizationFromTheLocalKekToItsHsmKey) {
   EXPECT_EQ(*sealer.open(ctx("org_hooli"), sealed), "hooli secret");
   ASSERT_TRUE(admin->set_key_usable("rekey-kek", false));
   sealer.forget_all();
-  EXPECT_EQ(sealer.open(ctx("org_hooli"), sealed).error().code,
-            ErrorCode::CryptoCustomerKeyUnavailable);
+  EXPECT_EQ(sealer.open(ctx("org_hooli"), sealed).error().code, errc::CryptoCustomerKeyUnavailable);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <atomic>
 
+#include "crypto/error_codes.h"
 #include "crypto/kek/local_kek.h"
 #include "crypto/seal/sealer.h"
 
@@ -18,12 +19,12 @@ class SwitchableKek final : public KekProvider {
       : id_(std::move(id)), inner_(std::move(inner)) {}
   const std::string& id() const override { return id_; }
   Result<std::string> wrap(std::string_view k, std::string_view c) override {
-    if (!enabled) return fail(ErrorCode::CryptoCustomerKeyUnavailable);
+    if (!enabled) return fail(errc::CryptoCustomerKeyUnavailable);
     return inner_->wrap(k, c);
   }
   Result<std::string> unwrap(std::string_view w, std::string_view c) override {
     ++unwraps;
-    if (!enabled) return fail(ErrorCode::CryptoCustomerKeyUnavailable);
+    if (!enabled) return fail(errc::CryptoCustomerKeyUnavailable);
     return inner_->unwrap(w, c);
   }
   std::atomic<bool> enabled{true};
@@ -84,7 +85,7 @@ TEST_F(SealTest, CiphertextMovedToAnotherRowColumnTableTenantOrEnvironmentFails)
         ctx("org_acme", "row-1", "secret", "sandbox")}) {
     auto r = sealer.open(other, sealed);
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, ErrorCode::CryptoDecryptFailed)
+    EXPECT_EQ(r.error().code, errc::CryptoDecryptFailed)
         << other.organization << "/" << other.row << "/" << other.column;
   }
   // Length-prefixed AAD: moving bytes between adjacent fields does not collide.
@@ -99,12 +100,12 @@ TEST_F(SealTest, EveryTamperedByteFailsWithOneError) {
     bad[i] ^= 0x20;
     auto r = sealer.open(ctx("org_globex", "row-9"), bad);
     ASSERT_FALSE(r) << "byte " << i;
-    EXPECT_EQ(r.error().code, ErrorCode::CryptoDecryptFailed) << "byte " << i;
+    EXPECT_EQ(r.error().code, errc::CryptoDecryptFailed) << "byte " << i;
   }
   for (size_t n : {size_t{0}, size_t{1}, size_t{10}, sealed.size() - 1}) {
     auto r = sealer.open(ctx("org_globex", "row-9"), sealed.substr(0, n));
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, ErrorCode::CryptoDecryptFailed);
+    EXPECT_EQ(r.error().code, errc::CryptoDecryptFailed);
   }
 }
 
@@ -135,10 +136,10 @@ TEST_F(SealTest, DisabledCustomerKeyFailsClosedWithinTheCacheBound) {
   EXPECT_LE(first_failure - disabled_at, 60'000);
   auto r = sealer.open(ctx("org_acme", "r"), acme);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, ErrorCode::CryptoCustomerKeyUnavailable);
+  EXPECT_EQ(r.error().code, errc::CryptoCustomerKeyUnavailable);
   auto s = sealer.seal(ctx("org_acme", "r"), "more");
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code, ErrorCode::CryptoCustomerKeyUnavailable);
+  EXPECT_EQ(s.error().code, errc::CryptoCustomerKeyUnavailable);
   EXPECT_EQ(*sealer.open(ctx("org_globex", "r"), globex), "globex data");
   // Restored: the next call unwraps again (no negative caching).
   customer->enabled = true;
@@ -159,7 +160,7 @@ TEST_F(SealTest, CacheTtlIsClampedTo60SecondsAndCachesUnwraps) {
   customer->enabled = false;
   long_ttl.forget("production", "org_acme");
   EXPECT_EQ(long_ttl.open(ctx("org_acme", "r"), sealed).error().code,
-            ErrorCode::CryptoCustomerKeyUnavailable);
+            errc::CryptoCustomerKeyUnavailable);
 }
 
 TEST_F(SealTest, LocalKekRotationRewrapsDataKeysWithoutTouchingData) {
@@ -186,7 +187,7 @@ TEST_F(SealTest, RekeyOneOrganizationToItsOwnKek) {
   sealer.forget_all();
   own->enabled = false;
   EXPECT_EQ(sealer.open(ctx("org_globex", "r"), sealed).error().code,
-            ErrorCode::CryptoCustomerKeyUnavailable);
+            errc::CryptoCustomerKeyUnavailable);
   EXPECT_EQ(*sealer.open(ctx("org_acme", "r", "secret", "sandbox"), other), "sandbox data");
   own->enabled = true;
   EXPECT_EQ(*sealer.open(ctx("org_globex", "r"), sealed), "globex data");
@@ -200,15 +201,15 @@ TEST_F(SealTest, WrappedDataKeyCopiedToAnotherOrganizationDoesNotUnwrap) {
   ASSERT_TRUE(repo.insert_active(stolen));
   auto r = sealer.seal(ctx("org_evil", "r"), "x");
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, ErrorCode::CryptoDecryptFailed);
+  EXPECT_EQ(r.error().code, errc::CryptoDecryptFailed);
 }
 
 TEST_F(SealTest, UnknownDataKeyOrOrganizationWithoutKey) {
   auto sealed = *sealer.seal(ctx("org_acme", "r"), "x");
   std::string bad = sealed;
   bad[5] = bad[5] == 'A' ? 'B' : 'A';  // another key id
-  EXPECT_EQ(sealer.open(ctx("org_acme", "r"), bad).error().code, ErrorCode::CryptoDecryptFailed);
-  EXPECT_EQ(sealer.seal(ctx("org_none", "r"), "x").error().code, ErrorCode::CryptoDataKeyNotFound);
+  EXPECT_EQ(sealer.open(ctx("org_acme", "r"), bad).error().code, errc::CryptoDecryptFailed);
+  EXPECT_EQ(sealer.seal(ctx("org_none", "r"), "x").error().code, errc::CryptoDataKeyNotFound);
 }
 
 }  // namespace

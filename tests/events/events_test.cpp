@@ -6,9 +6,11 @@
 #include <set>
 
 #include "crypto/kek/local_kek.h"
+#include "events/error_codes.h"
 #include "events/retry_policy.h"
 #include "events/signature.h"
 #include "events/webhook_service.h"
+#include "tenancy/error_codes.h"
 #include "test_store.h"
 
 namespace gh::events {
@@ -62,7 +64,7 @@ TEST(WebhookInput, UrlsAndEventTypes) {
                           "https://exa mple.com/", "javascript:alert(1)", ""}) {
     auto r = WebhookService::check_url(bad);
     ASSERT_FALSE(r) << bad;
-    EXPECT_EQ(r.error().code, ErrorCode::WebhookInvalidUrl);
+    EXPECT_EQ(r.error().code, errc::WebhookInvalidUrl);
   }
   EXPECT_TRUE(WebhookService::check_event_types({"*"})->empty());
   EXPECT_EQ(*WebhookService::check_event_types({"organization.created", "api_key.revoked"}),
@@ -71,7 +73,7 @@ TEST(WebhookInput, UrlsAndEventTypes) {
            {}, {"Organization.Created"}, {"nodot"}, {"a..b"}, {std::string(200, 'a') + ".b"}}) {
     auto r = WebhookService::check_event_types(bad);
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, ErrorCode::WebhookInvalidEventTypes);
+    EXPECT_EQ(r.error().code, errc::WebhookInvalidEventTypes);
   }
 }
 
@@ -135,7 +137,7 @@ TEST_F(FanOut, ScopesTypesAndExactlyOnce) {
   // Unknown organization: refused.
   auto ghost = service_.create({env_, "nope"}, {.url = "https://e.example/"}, actor_);
   ASSERT_FALSE(ghost);
-  EXPECT_EQ(ghost.error().code, ErrorCode::TenantNotFound);
+  EXPECT_EQ(ghost.error().code, errc::TenantNotFound);
 
   emit(orgs_[0].id, "organization.created");
   emit(orgs_[1].id, "organization.created");
@@ -159,7 +161,7 @@ TEST_F(FanOut, ScopesTypesAndExactlyOnce) {
   // The organization's scope never sees the environment-wide endpoint.
   auto hidden = service_.get({env_, orgs_[0].id}, all->endpoint.id);
   ASSERT_FALSE(hidden);
-  EXPECT_EQ(hidden.error().code, ErrorCode::WebhookNotFound);
+  EXPECT_EQ(hidden.error().code, errc::WebhookNotFound);
   auto other_org = service_.deliveries({env_, orgs_[1].id}, acme->endpoint.id, "", 10);
   ASSERT_FALSE(other_org);
 }
@@ -181,7 +183,7 @@ TEST_F(FanOut, RotationKeepsTheOldSecretSigningDuringTheOverlap) {
   EXPECT_EQ(r2->endpoint.secrets[0].expires_at_ms, 0);
   auto bad = service_.rotate_secret({env_, ""}, e->endpoint.id, -1, actor_);
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code, ErrorCode::WebhookInvalidRotation);
+  EXPECT_EQ(bad.error().code, errc::WebhookInvalidRotation);
 }
 
 }  // namespace

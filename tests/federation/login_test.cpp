@@ -9,6 +9,7 @@
 #include "core/encoding.h"
 #include "crypto/kek/local_kek.h"
 #include "federation/discovery.h"
+#include "federation/error_codes.h"
 #include "federation/hosted_login.h"
 #include "federation/routes.h"
 #include "federation/testidp/test_idp.h"
@@ -22,7 +23,7 @@ class FakeRequests final : public LoginRequestSource {
   Result<LoginRequest> find(std::string_view env, std::string_view id) override {
     auto it = requests.find(std::string(id));
     if (it == requests.end() || it->second.environment_id != env) {
-      return fail(ErrorCode::LoginRequestNotFound);
+      return fail(errc::LoginRequestNotFound);
     }
     return it->second;
   }
@@ -33,7 +34,7 @@ class FakeResolver final : public identity::IdentityResolver {
  public:
   Result<identity::ResolvedUser> resolve(const identity::LoginIdentity& id, bool dry_run) override {
     calls.push_back({id, dry_run});
-    if (refuse) return fail(ErrorCode::LoginUnavailable);
+    if (refuse) return fail(errc::LoginUnavailable);
     return identity::ResolvedUser{"user-" + id.subject, true, false};
   }
   std::vector<std::pair<identity::LoginIdentity, bool>> calls;
@@ -194,7 +195,7 @@ TEST(Discovery, EmailDomainAndGuard) {
                           "jane@acme.test.", "a@b@acme.test"}) {
     auto d = email_domain(bad);
     ASSERT_FALSE(d) << bad;
-    EXPECT_EQ(d.error().code, ErrorCode::LoginEmailInvalid);
+    EXPECT_EQ(d.error().code, errc::LoginEmailInvalid);
   }
   std::vector<store::Domain> domains = {{.name = "acme.test", .state = "verified"},
                                         {.name = "pending.test", .state = "pending"}};
@@ -235,19 +236,19 @@ TEST(Discovery, ChoicesFilteredByStatusDomainPolicyAndRequest) {
   in.requested_connection = "a";  // excluded by the policy
   auto excluded = choose_connections(in);
   ASSERT_FALSE(excluded);
-  EXPECT_EQ(excluded.error().code, ErrorCode::LoginConnectionNotAllowed);
+  EXPECT_EQ(excluded.error().code, errc::LoginConnectionNotAllowed);
 
   in.allowed_connections.clear();
   in.requested_connection = "zzz";
-  EXPECT_EQ(choose_connections(in).error().code, ErrorCode::LoginConnectionNotAllowed);
+  EXPECT_EQ(choose_connections(in).error().code, errc::LoginConnectionNotAllowed);
 
   in.requested_connection.clear();
   in.requested_organization = "another-org";
-  EXPECT_EQ(choose_connections(in).error().code, ErrorCode::LoginConnectionNotAllowed);
+  EXPECT_EQ(choose_connections(in).error().code, errc::LoginConnectionNotAllowed);
 
   in.requested_organization.clear();
   in.domain = "nobody.test";
-  EXPECT_EQ(choose_connections(in).error().code, ErrorCode::LoginNoConnection);
+  EXPECT_EQ(choose_connections(in).error().code, errc::LoginNoConnection);
 
   in.domain.clear();  // the application named the organization: every active connection
   EXPECT_EQ(choose_connections(in)->size(), 3u);
@@ -264,7 +265,7 @@ TEST(Trace, RedactsSecretFieldsAtAnyDepth) {
 TEST(Pages, EscapedWithANonceBoundCspAndAccessibleMarkup) {
   SeededRandom random(7);
   auto step = HostedLogin::error_page(
-      Error(ErrorCode::LoginNoConnection, "<script>alert(1)</script> & \"x\""), "req-<1>");
+      Error(errc::LoginNoConnection, "<script>alert(1)</script> & \"x\""), "req-<1>");
   auto res = render_step(step, random);
   EXPECT_EQ(res.status, 404);
   EXPECT_EQ(res.body.find("<script>alert"), std::string::npos);
@@ -510,14 +511,14 @@ TEST_F(HostedLoginTest, TestIdpOnlyInSandbox) {
   ASSERT_TRUE(in);
   auto refused = connections_.create(production_, prod_org.id, *in, actor_);
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, ErrorCode::ConnectionSandboxOnly);
+  EXPECT_EQ(refused.error().code, errc::ConnectionSandboxOnly);
   auto list = connections_.list(production_, prod_org.id);
   ASSERT_TRUE(list);
   EXPECT_TRUE(list->empty());
   auto unknown = parse_connection_input({{"type", "ldap"}, {"name", "T"}}, true);
   ASSERT_TRUE(unknown);
   EXPECT_EQ(connections_.create(sandbox_, acme_.id, *unknown, actor_).error().code,
-            ErrorCode::ConnectionTypeUnsupported);
+            errc::ConnectionTypeUnsupported);
 }
 
 TEST_F(HostedLoginTest, TamperedForgedOrUnboundCallbacksAreRefused) {
@@ -597,7 +598,7 @@ TEST_F(HostedLoginTest, TestModeRunsEveryCheckAndWritesNothing) {
       "login.transaction_not_found");
   // Another organization cannot read the trace.
   EXPECT_EQ(connections_.trace(sandbox_, globex_.id, test->request_id).error().code,
-            ErrorCode::LoginTraceNotFound);
+            errc::LoginTraceNotFound);
 }
 
 TEST_F(HostedLoginTest, AdminOperationsAreAuditedAndVersioned) {
@@ -606,16 +607,15 @@ TEST_F(HostedLoginTest, AdminOperationsAreAuditedAndVersioned) {
   auto active = connections_.set_status(sandbox_, acme_.id, c.id, "active", actor_);
   ASSERT_TRUE(active);
   EXPECT_EQ(connections_.set_status(sandbox_, acme_.id, c.id, "active", actor_).error().code,
-            ErrorCode::ConnectionInvalidTransition);
+            errc::ConnectionInvalidTransition);
   ConnectionInput patch;
   patch.domains = nlohmann::json::array({"acme.test", "acme2.test"});
   EXPECT_EQ(connections_.update(sandbox_, acme_.id, c.id, patch, 1, actor_).error().code,
-            ErrorCode::RequestPreconditionFailed);
+            errc::RequestPreconditionFailed);
   auto updated = connections_.update(sandbox_, acme_.id, c.id, patch, active->version, actor_);
   ASSERT_TRUE(updated) << updated.error().text();
   EXPECT_EQ(updated->domains.size(), 2u);
-  EXPECT_EQ(connections_.get(sandbox_, globex_.id, c.id).error().code,
-            ErrorCode::ConnectionNotFound);
+  EXPECT_EQ(connections_.get(sandbox_, globex_.id, c.id).error().code, errc::ConnectionNotFound);
   auto bad = parse_connection_input({{"domains", {"not a domain"}}}, false);
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().extra["field"], "domains");

@@ -2,7 +2,9 @@
 // refusal, email linking only when policy, verified domain and connection all allow it, no
 // inheritance by a second connection, inactive users refused, dry runs that write nothing,
 // claims and the admin operations with their audit records and events, and isolation.
+#include "identity/error_codes.h"
 #include "identity_fixture.h"
+#include "tenancy/error_codes.h"
 
 namespace gh::identity {
 namespace {
@@ -61,7 +63,7 @@ TEST_P(IdentityServiceTest, TheBoundSubjectFindsTheSameUserAndRefreshesTheProfil
   other_issuer.issuer = "https://other.example";
   auto refused = identity_.resolve(other_issuer, false);
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, ErrorCode::IdentityEmailInUse);
+  EXPECT_EQ(refused.error().code, errc::IdentityEmailInUse);
 }
 
 TEST_P(IdentityServiceTest, DirectoryOnlyOrganizationsDoNotCreateUsersAtSignIn) {
@@ -69,7 +71,7 @@ TEST_P(IdentityServiceTest, DirectoryOnlyOrganizationsDoNotCreateUsersAtSignIn) 
   const auto before = counts(acme_);
   auto r = identity_.resolve(login(acme_, "conn-1", "sub-1", "alice@acme.example"), false);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, ErrorCode::IdentityProvisioningRefused);
+  EXPECT_EQ(r.error().code, errc::IdentityProvisioningRefused);
   EXPECT_EQ(counts(acme_), before);
   // The same login in an organization with the default (jit) is created.
   EXPECT_TRUE(identity_.resolve(login(globex_, "conn-1", "sub-1", "alice@acme.example"), false));
@@ -90,7 +92,7 @@ class EmailLinking : public IdentityServiceTest {
     const auto before = counts(acme_);
     auto r = identity_.resolve(id, false);
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, ErrorCode::IdentityEmailInUse);
+    EXPECT_EQ(r.error().code, errc::IdentityEmailInUse);
     EXPECT_EQ(r.error().extra["reason"], reason);
     EXPECT_EQ(counts(acme_), before);
   }
@@ -158,7 +160,7 @@ TEST_P(EmailLinking, ASecondConnectionWithTheSameEmailDoesNotInheritTheUser) {
   // Defaults everywhere: a connection added later, same email, new subject.
   auto r = identity_.resolve(login(acme_, "conn-later", "sub-1", "alice@acme.example"), false);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, ErrorCode::IdentityEmailInUse);
+  EXPECT_EQ(r.error().code, errc::IdentityEmailInUse);
   EXPECT_EQ(identity_.bindings(sandbox_, acme_.id, uid)->size(), 1u);
   EXPECT_EQ(counts(acme_).users, 1u);
   // Not even with the policy on and the domain verified, until an admin allows the connection.
@@ -166,7 +168,7 @@ TEST_P(EmailLinking, ASecondConnectionWithTheSameEmailDoesNotInheritTheUser) {
   add_domain(acme_, "acme.example", true);
   r = identity_.resolve(login(acme_, "conn-later", "sub-1", "alice@acme.example"), false);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, ErrorCode::IdentityEmailInUse);
+  EXPECT_EQ(r.error().code, errc::IdentityEmailInUse);
   EXPECT_EQ(identity_.bindings(sandbox_, acme_.id, uid)->size(), 1u);
 }
 
@@ -177,7 +179,7 @@ TEST_P(EmailLinking, AnInactiveUserIsNotLinked) {
   ASSERT_TRUE(identity_.set_state(sandbox_, acme_.id, uid, "suspended", 0, {}));
   auto r = identity_.resolve(second(true), false);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, ErrorCode::IdentityUserInactive);
+  EXPECT_EQ(r.error().code, errc::IdentityUserInactive);
   EXPECT_EQ(identity_.bindings(sandbox_, acme_.id, uid)->size(), 1u);
 }
 
@@ -188,13 +190,13 @@ TEST_P(IdentityServiceTest, SuspendedAndDeprovisionedUsersAreRefused) {
   ASSERT_TRUE(suspended);
   auto r = identity_.resolve(id, false);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, ErrorCode::IdentityUserInactive);
+  EXPECT_EQ(r.error().code, errc::IdentityUserInactive);
   ASSERT_TRUE(store_->transact<store::User>([&](store::Repositories& repos) {
     return repos.users().set_state(sandbox_.id, acme_.id, uid, "deprovisioned");
   }));
   r = identity_.resolve(id, false);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, ErrorCode::IdentityUserInactive);
+  EXPECT_EQ(r.error().code, errc::IdentityUserInactive);
   ASSERT_TRUE(identity_.set_state(sandbox_, acme_.id, uid, "active", 0, {}));
   EXPECT_TRUE(identity_.resolve(id, false));
 }
@@ -242,7 +244,7 @@ TEST_P(IdentityServiceTest, DryRunWritesNothing) {
   before = counts(acme_);
   r = identity_.resolve(login(acme_, "conn-3", "sub-3", "bob@acme.example"), true);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, ErrorCode::IdentityProvisioningRefused);
+  EXPECT_EQ(r.error().code, errc::IdentityProvisioningRefused);
   EXPECT_EQ(counts(acme_), before);
 }
 
@@ -251,12 +253,12 @@ TEST_P(IdentityServiceTest, IncompleteLoginsAndUnknownOrganizationsAreRefused) {
   id.subject = "";
   auto r = identity_.resolve(id, false);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, ErrorCode::IdentityInvalidLogin);
+  EXPECT_EQ(r.error().code, errc::IdentityInvalidLogin);
   id = login(acme_, "conn-1", "sub-1", "alice@acme.example");
   id.environment_id = production_.id;  // acme's id under another environment
   r = identity_.resolve(id, false);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, ErrorCode::TenantNotFound);
+  EXPECT_EQ(r.error().code, errc::TenantNotFound);
   EXPECT_EQ(counts(acme_).users, 0u);
 }
 
@@ -275,7 +277,7 @@ TEST_P(IdentityServiceTest, ClaimsAreTheOrganizationsOwn) {
                           std::pair{production_.id, acme_prod_.id}}) {
     auto other = identity_.claims(env, org, uid);
     ASSERT_FALSE(other);
-    EXPECT_EQ(other.error().code, ErrorCode::IdentityUserNotFound);
+    EXPECT_EQ(other.error().code, errc::IdentityUserNotFound);
   }
 }
 
@@ -289,16 +291,16 @@ TEST_P(IdentityServiceTest, ExplicitRebindingIsAudited) {
   auto taken = identity_.add_binding(sandbox_, acme_.id, bob,
                                      {"conn-1", "https://idp.example/conn-1", "sub-1"}, admin);
   ASSERT_FALSE(taken);
-  EXPECT_EQ(taken.error().code, ErrorCode::IdentityBindingExists);
+  EXPECT_EQ(taken.error().code, errc::IdentityBindingExists);
   const auto b = identity_.bindings(sandbox_, acme_.id, alice)->at(0);
   // Through another organization or environment: not found, nothing removed.
   for (auto [env, org] : {std::pair{&sandbox_, globex_.id}, std::pair{&production_, acme_.id}}) {
     auto rm = identity_.remove_binding(*env, org, alice, b.id, admin);
     ASSERT_FALSE(rm);
-    EXPECT_EQ(rm.error().code, ErrorCode::IdentityUserNotFound);
+    EXPECT_EQ(rm.error().code, errc::IdentityUserNotFound);
     auto add = identity_.add_binding(*env, org, bob, {"c", "i", "s"}, admin);
     ASSERT_FALSE(add);
-    EXPECT_EQ(add.error().code, ErrorCode::IdentityUserNotFound);
+    EXPECT_EQ(add.error().code, errc::IdentityUserNotFound);
   }
   auto removed = identity_.remove_binding(sandbox_, acme_.id, alice, b.id, admin);
   ASSERT_TRUE(removed) << removed.error().text();
@@ -319,7 +321,7 @@ TEST_P(IdentityServiceTest, ExplicitRebindingIsAudited) {
 
   auto bad = identity_.add_binding(sandbox_, acme_.id, bob, {"", "i", "s"}, admin);
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code, ErrorCode::RequestInvalidField);
+  EXPECT_EQ(bad.error().code, errc::RequestInvalidField);
   EXPECT_EQ(bad.error().extra["field"], "connection_id");
 }
 
@@ -331,10 +333,10 @@ TEST_P(IdentityServiceTest, SuspendingRevokesTheUsersSessions) {
   ASSERT_TRUE(s1 && s2);
   auto stale = identity_.set_state(sandbox_, acme_.id, uid, "suspended", 99, {});
   ASSERT_FALSE(stale);
-  EXPECT_EQ(stale.error().code, ErrorCode::RequestPreconditionFailed);
+  EXPECT_EQ(stale.error().code, errc::RequestPreconditionFailed);
   auto bad = identity_.set_state(sandbox_, acme_.id, uid, "deprovisioned", 0, {});
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code, ErrorCode::IdentityInvalidState);
+  EXPECT_EQ(bad.error().code, errc::IdentityInvalidState);
 
   auto u = identity_.set_state(sandbox_, acme_.id, uid, "suspended", user(acme_, uid).version,
                                {"cli", "ops", "", "local"});
@@ -365,13 +367,13 @@ TEST_P(IdentityServiceTest, AdminReadsAreScopedToTheOrganization) {
   EXPECT_TRUE(identity_.list_users(sandbox_, globex_.id, {"", 10})->items.empty());
   auto foreign = identity_.list_users(production_, acme_.id, {"", 10});
   ASSERT_FALSE(foreign);
-  EXPECT_EQ(foreign.error().code, ErrorCode::TenantNotFound);
+  EXPECT_EQ(foreign.error().code, errc::TenantNotFound);
   auto g = identity_.get_user(sandbox_, globex_.id, uid);
   ASSERT_FALSE(g);
-  EXPECT_EQ(g.error().code, ErrorCode::IdentityUserNotFound);
+  EXPECT_EQ(g.error().code, errc::IdentityUserNotFound);
   auto st = identity_.set_state(sandbox_, globex_.id, uid, "suspended", 0, {});
   ASSERT_FALSE(st);
-  EXPECT_EQ(st.error().code, ErrorCode::IdentityUserNotFound);
+  EXPECT_EQ(st.error().code, errc::IdentityUserNotFound);
   EXPECT_EQ(user(acme_, uid).state, "active");
 }
 

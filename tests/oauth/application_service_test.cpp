@@ -1,5 +1,7 @@
 // Application and resource validation, secrets shown once, audit records, and isolation.
+#include "oauth/error_codes.h"
 #include "oauth_fixture.h"
+#include "tenancy/error_codes.h"
 
 namespace gh::oauth::testing {
 namespace {
@@ -26,7 +28,7 @@ TEST_F(ApplicationServiceTest, RedirectUriRules) {
   EXPECT_TRUE(redirect_uri_problem("javascript:alert(1)"));
   EXPECT_TRUE(redirect_uri_problem("http://127.0.0.1.evil.example/cb"));
   auto e = create_error({{"name", "x"}, {"redirect_uris", {"http://app.example/cb"}}});
-  EXPECT_EQ(e.code, ErrorCode::ApplicationInvalid);
+  EXPECT_EQ(e.code, errc::ApplicationInvalid);
   EXPECT_EQ(e.extra["field"], "redirect_uris");
 }
 
@@ -42,7 +44,7 @@ TEST_F(ApplicationServiceTest, ClientTypeRules) {
                           {"redirect_uris", {kRedirect}},
                           {"grant_types", {"client_credentials"}}})
                 .code,
-            ErrorCode::ApplicationInvalid);
+            errc::ApplicationInvalid);
   EXPECT_EQ(create_error({{"name", "web"}}).extra["field"], "redirect_uris");
   EXPECT_EQ(
       create_error(
@@ -50,17 +52,17 @@ TEST_F(ApplicationServiceTest, ClientTypeRules) {
           .extra["field"],
       "token_endpoint_auth_method");
   EXPECT_EQ(create_error({{"name", "web"}, {"redirect_uris", {kRedirect}}, {"bogus", 1}}).code,
-            ErrorCode::ApplicationInvalid);
+            errc::ApplicationInvalid);
   // Organization machine clients use client_credentials only.
   EXPECT_EQ(
       create_error(
           {{"name", "m"}, {"grant_types", {"authorization_code"}}, {"redirect_uris", {kRedirect}}},
           acme_.id)
           .code,
-      ErrorCode::ApplicationInvalid);
+      errc::ApplicationInvalid);
   auto unknown_org = apps_->create(env_, "no-such-org", {{"name", "m"}}, actor_);
   ASSERT_FALSE(unknown_org);
-  EXPECT_EQ(unknown_org.error().code, ErrorCode::TenantNotFound);
+  EXPECT_EQ(unknown_org.error().code, errc::TenantNotFound);
 }
 
 TEST_F(ApplicationServiceTest, CreateShowsTheSecretOnceAndAudits) {
@@ -89,20 +91,20 @@ TEST_F(ApplicationServiceTest, IsolationBetweenOrganizationsAndEnvironments) {
   for (const std::string& org : {globex_.id, std::string()}) {
     auto got = apps_->get(env_, org, acme_app->app.id);
     ASSERT_FALSE(got);
-    EXPECT_EQ(got.error().code, ErrorCode::ApplicationNotFound);
+    EXPECT_EQ(got.error().code, errc::ApplicationNotFound);
     auto up = apps_->update(env_, org, acme_app->app.id, {{"name", "x"}}, 1, actor_);
     ASSERT_FALSE(up);
-    EXPECT_EQ(up.error().code, ErrorCode::ApplicationNotFound);
+    EXPECT_EQ(up.error().code, errc::ApplicationNotFound);
     auto rm = apps_->remove(env_, org, acme_app->app.id, actor_);
     ASSERT_FALSE(rm);
-    EXPECT_EQ(rm.error().code, ErrorCode::ApplicationNotFound);
+    EXPECT_EQ(rm.error().code, errc::ApplicationNotFound);
     auto sec = apps_->add_secret(env_, org, acme_app->app.id, 0, actor_);
     ASSERT_FALSE(sec);
-    EXPECT_EQ(sec.error().code, ErrorCode::ApplicationNotFound);
+    EXPECT_EQ(sec.error().code, errc::ApplicationNotFound);
   }
   auto other_env = apps_->get(other_env_, acme_.id, acme_app->app.id);
   ASSERT_FALSE(other_env);
-  EXPECT_EQ(other_env.error().code, ErrorCode::ApplicationNotFound);
+  EXPECT_EQ(other_env.error().code, errc::ApplicationNotFound);
   auto globex_list = apps_->list(env_, globex_.id, {});
   ASSERT_TRUE(globex_list);
   EXPECT_TRUE(globex_list->items.empty());
@@ -114,10 +116,10 @@ TEST_F(ApplicationServiceTest, PatchValidatesAndNeedsTheCurrentVersion) {
   auto bad = apps_->update(env_, "", created->app.id, {{"redirect_uris", {"http://x.example/"}}},
                            created->app.version, actor_);
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code, ErrorCode::ApplicationInvalid);
+  EXPECT_EQ(bad.error().code, errc::ApplicationInvalid);
   auto stale = apps_->update(env_, "", created->app.id, {{"name", "new"}}, 99, actor_);
   ASSERT_FALSE(stale);
-  EXPECT_EQ(stale.error().code, ErrorCode::RequestPreconditionFailed);
+  EXPECT_EQ(stale.error().code, errc::RequestPreconditionFailed);
   auto ok = apps_->update(env_, "", created->app.id, {{"name", "new"}, {"pkce_required", false}},
                           created->app.version, actor_);
   ASSERT_TRUE(ok) << ok.error().text();
@@ -133,7 +135,7 @@ TEST_F(ApplicationServiceTest, ResourceValidation) {
     auto r = apps_->create_resource(env_, body, actor_);
     EXPECT_FALSE(r) << body.dump();
     if (!r) {
-      EXPECT_EQ(r.error().code, ErrorCode::ResourceInvalid);
+      EXPECT_EQ(r.error().code, errc::ResourceInvalid);
     }
   };
   bad({{"identifier", "not a uri"}});
@@ -147,10 +149,10 @@ TEST_F(ApplicationServiceTest, ResourceValidation) {
   ASSERT_TRUE(ok) << ok.error().text();
   auto dup = apps_->create_resource(env_, {{"identifier", "urn:api:billing"}}, actor_);
   ASSERT_FALSE(dup);
-  EXPECT_EQ(dup.error().code, ErrorCode::ResourceAlreadyExists);
+  EXPECT_EQ(dup.error().code, errc::ResourceAlreadyExists);
   auto other_env = apps_->get_resource(other_env_, ok->id);
   ASSERT_FALSE(other_env);
-  EXPECT_EQ(other_env.error().code, ErrorCode::ResourceNotFound);
+  EXPECT_EQ(other_env.error().code, errc::ResourceNotFound);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // RFC 9700 negatives (redirect URI trailing slash and case, plain PKCE, missing challenge,
 // unsupported response types).
 #include "oauth/authorization_request.h"
+#include "oauth/error_codes.h"
 
 #include <gtest/gtest.h>
 
@@ -105,29 +106,29 @@ TEST(AuthorizationRequest, ClientIdMissingOrRepeatedIsAPageError) {
   auto missing = requested_client_id(without(base(), "client_id"));
   ASSERT_FALSE(missing);
   EXPECT_FALSE(missing.error().redirect);
-  EXPECT_EQ(missing.error().page_code, ErrorCode::AuthorizeMissingClientId);
+  EXPECT_EQ(missing.error().page_code, errc::AuthorizeMissingClientId);
   // RFC 6749 §3.1: an empty value is as if omitted.
   auto empty = requested_client_id(with(base(), "client_id", ""));
   ASSERT_FALSE(empty);
-  EXPECT_EQ(empty.error().page_code, ErrorCode::AuthorizeMissingClientId);
+  EXPECT_EQ(empty.error().page_code, errc::AuthorizeMissingClientId);
   auto p = base();
   p.emplace_back("client_id", "gh_app_other");
-  expect_page(validate(p), ErrorCode::AuthorizeMalformedRequest, "repeated client_id");
-  expect_page(validate(with(base(), "client_id", "bad\x01id")), ErrorCode::AuthorizeUnknownClient,
+  expect_page(validate(p), errc::AuthorizeMalformedRequest, "repeated client_id");
+  expect_page(validate(with(base(), "client_id", "bad\x01id")), errc::AuthorizeUnknownClient,
               "control character");
 }
 
 TEST(AuthorizationRequest, UnknownOrDisabledClientIsAPageErrorNeverARedirect) {
   auto a = app();
   auto unknown = validate_authorization_request(base(), nullptr, resolver());
-  expect_page(unknown, ErrorCode::AuthorizeUnknownClient, "unknown client");
+  expect_page(unknown, errc::AuthorizeUnknownClient, "unknown client");
   EXPECT_NE(unknown.error().description.find("gh_app_demo"), std::string::npos);
   a.status = "disabled";
-  expect_page(validate(base(), a), ErrorCode::AuthorizeClientDisabled, "disabled");
+  expect_page(validate(base(), a), errc::AuthorizeClientDisabled, "disabled");
   // Another application's record (lookup returned the wrong row) is not this client.
   a = app();
   a.client_id = "gh_app_other";
-  expect_page(validate(base(), a), ErrorCode::AuthorizeUnknownClient, "other client");
+  expect_page(validate(base(), a), errc::AuthorizeUnknownClient, "other client");
 }
 
 TEST(AuthorizationRequest, RedirectUriMustMatchExactly) {
@@ -143,14 +144,14 @@ TEST(AuthorizationRequest, RedirectUriMustMatchExactly) {
            "https://app.example/callback#frag", "https://evil.example/callback",
            "http://127.0.0.1:8080/cb",  // registered with ?x=1
        }) {
-    expect_page(validate(with(base(), "redirect_uri", uri)),
-                ErrorCode::AuthorizeRedirectUriMismatch, uri);
+    expect_page(validate(with(base(), "redirect_uri", uri)), errc::AuthorizeRedirectUriMismatch,
+                uri);
   }
-  expect_page(validate(without(base(), "redirect_uri")), ErrorCode::AuthorizeMissingRedirectUri,
+  expect_page(validate(without(base(), "redirect_uri")), errc::AuthorizeMissingRedirectUri,
               "missing");
   auto p = base();
   p.emplace_back("redirect_uri", "https://app.example/callback");
-  expect_page(validate(p), ErrorCode::AuthorizeMalformedRequest, "repeated redirect_uri");
+  expect_page(validate(p), errc::AuthorizeMalformedRequest, "repeated redirect_uri");
   // The registered URI with its query component is accepted as registered.
   EXPECT_TRUE(validate(with(base(), "redirect_uri", "http://127.0.0.1:8080/cb?x=1")));
 }

@@ -10,6 +10,7 @@
 
 #include "core/encoding.h"
 #include "oauth/authorization_code.h"
+#include "oauth/error_codes.h"
 #include "oauth/front_channel.h"
 #include "oauth/login_request_source.h"
 #include "session_fixture.h"
@@ -25,7 +26,7 @@ const std::string kRedirect = "https://app.example/callback";
 const std::string kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const std::string kPublicUrl = "https://id.example";
 // What hosted login's source answers for unknown requests (federation/login_request.h).
-constexpr ErrorCode kLoginRequestNotFoundCode = ErrorCode::OAuthRequestNotFound;
+constexpr ErrorCode kLoginRequestNotFoundCode = errc::OAuthRequestNotFound;
 const std::string kLoginRequestNotFound = "oauth.request_not_found";
 
 struct Answer {

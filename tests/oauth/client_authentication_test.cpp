@@ -1,6 +1,7 @@
 // Client authentication at the token endpoint: basic, post, none; wrong, expired and revoked
 // secrets; public clients with a secret; another environment's client.
 #include "core/encoding.h"
+#include "oauth/error_codes.h"
 #include "oauth_fixture.h"
 
 namespace gh::oauth::testing {
@@ -98,7 +99,7 @@ TEST_F(ClientAuthentication, PublicClientsSendNoSecret) {
   // No secrets can be added to a public client.
   auto s = apps_->add_secret(env_, "", spa.app.id, 0, actor_);
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code, ErrorCode::ClientSecretNotAllowed);
+  EXPECT_EQ(s.error().code, errc::ClientSecretNotAllowed);
 }
 
 TEST_F(ClientAuthentication, AnotherEnvironmentsClientIsUnknown) {

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "oauth/authorization_code.h"
+#include "oauth/error_codes.h"
 #include "oauth/error_page.h"
 #include "oauth/html.h"
 #include "oauth/response_mode.h"
@@ -260,7 +261,7 @@ TEST(ResponseMode, FormPostIsAnAutoSubmittingFormAllowedByItsCspHash) {
 }
 
 TEST(ErrorPage, EscapedAccessibleWithCodeAndRequestIdAndNoRedirect) {
-  Error e(ErrorCode::AuthorizeUnknownClient, "No application with client_id '<b>x</b>'");
+  Error e(errc::AuthorizeUnknownClient, "No application with client_id '<b>x</b>'");
   auto res = render_error_page(e, "req-77");
   EXPECT_EQ(res.status, 400);
   for (auto& [k, v] : res.headers) EXPECT_NE(k, "Location");
@@ -279,7 +280,7 @@ TEST(ErrorPage, EscapedAccessibleWithCodeAndRequestIdAndNoRedirect) {
   ASSERT_FALSE(style.empty());
   EXPECT_NE(csp.find("style-src " + csp_sha256(style)), std::string::npos) << csp;
   EXPECT_EQ(res.body.find("<script"), std::string::npos);
-  EXPECT_EQ(render_error_page(Error(ErrorCode::StoreUnavailable), "r").status, 503);
+  EXPECT_EQ(render_error_page(Error(errc::StoreUnavailable), "r").status, 503);
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
 #include "oauth_fixture.h"
 
 #include "core/encoding.h"
+#include "crypto/error_codes.h"
 #include "crypto/jose/jwt.h"
 #include "oauth/token_hash.h"
+#include "tenancy/error_codes.h"
 
 namespace gh::oauth::testing {
 
@@ -43,7 +45,7 @@ Result<std::string> TestSigner::sign(const store::Environment&, std::string_view
                                      std::optional<jose::Alg> alg) {
   const auto& keys = issuer_org.empty() ? env_keys_ : org_keys_;
   const auto* key = keys->active_signing_key(alg.value_or(jose::Alg::ES256));
-  if (!key) return fail(ErrorCode::KeyAlgorithmUnavailable);
+  if (!key) return fail(errc::KeyAlgorithmUnavailable);
   return jose::jwt_sign(*key, claims, typ);
 }
 
@@ -58,7 +60,7 @@ Result<identity::UserClaims> FakeUsers::claims(std::string_view environment_id,
   auto it = users.find(std::string(user_id));
   if (it == users.end() || it->second.environment_id != environment_id ||
       it->second.organization_id != organization_id) {
-    return fail(ErrorCode::TenantNotFound, "no such user");
+    return fail(errc::TenantNotFound, "no such user");
   }
   return it->second;
 }

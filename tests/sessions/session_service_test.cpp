@@ -3,6 +3,8 @@
 // and foreign cookies, inactive users, the per-user maximum, client ids, and admin revocation
 // with its audit record and event, scoped to the organization.
 #include "../identity/identity_fixture.h"
+#include "identity/error_codes.h"
+#include "sessions/error_codes.h"
 
 namespace gh::sessions {
 namespace {
@@ -169,7 +171,7 @@ TEST_P(SessionServiceTest, RevokedSessionsAndInactiveUsersFindNothing) {
   EXPECT_FALSE(lookup(other.cookie_value));
   auto refused = sessions_.start(fresh());
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, ErrorCode::IdentityUserInactive);
+  EXPECT_EQ(refused.error().code, errc::IdentityUserInactive);
 }
 
 TEST_P(SessionServiceTest, RevocationAndListingAreScopedToTheOrganization) {
@@ -179,13 +181,13 @@ TEST_P(SessionServiceTest, RevocationAndListingAreScopedToTheOrganization) {
                           std::pair{&production_, acme_prod_.id}}) {
     auto r = sessions_.revoke(*env, org, s.session.sid, admin);
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, ErrorCode::SessionNotFound);
+    EXPECT_EQ(r.error().code, errc::SessionNotFound);
     auto l = sessions_.list_for_user(*env, org, uid_, false);
     ASSERT_FALSE(l);
-    EXPECT_EQ(l.error().code, ErrorCode::IdentityUserNotFound);
+    EXPECT_EQ(l.error().code, errc::IdentityUserNotFound);
     auto c = sessions_.add_client(env->id, org, s.session.sid, "app");
     ASSERT_FALSE(c);
-    EXPECT_EQ(c.error().code, ErrorCode::SessionNotFound);
+    EXPECT_EQ(c.error().code, errc::SessionNotFound);
   }
   EXPECT_TRUE(lookup(s.cookie_value));
   EXPECT_TRUE(audit(acme_, "session.revoked").empty());

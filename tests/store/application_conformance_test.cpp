@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "oauth/error_codes.h"
 #include "test_store.h"
 
 namespace gh::store {
@@ -85,7 +86,7 @@ TEST_P(ApplicationConformance, CreateReadListUpdateRemove) {
   // client_id is unique per environment, not across environments.
   auto dup = create_app(env_a_.id, acme_.id, "gh_app_one");
   ASSERT_FALSE(dup);
-  EXPECT_EQ(dup.error().code, ErrorCode::ApplicationAlreadyExists);
+  EXPECT_EQ(dup.error().code, errc::ApplicationAlreadyExists);
   ASSERT_TRUE(create_app(env_b_.id, "", "gh_app_one"));
 
   // Pagination, per organization.
@@ -122,7 +123,7 @@ TEST_P(ApplicationConformance, CreateReadListUpdateRemove) {
   EXPECT_EQ(updated->updated_at_ms, clock_.now_ms());
   auto stale = tx<Application>([&](Repositories& r) { return r.applications().update(change); });
   ASSERT_FALSE(stale);
-  EXPECT_EQ(stale.error().code, ErrorCode::RequestPreconditionFailed);
+  EXPECT_EQ(stale.error().code, errc::RequestPreconditionFailed);
   auto reread = tx<Application>(
       [&](Repositories& r) { return r.applications().get(env_a_.id, "", app->id); });
   ASSERT_TRUE(reread);
@@ -137,7 +138,7 @@ TEST_P(ApplicationConformance, CreateReadListUpdateRemove) {
   auto gone = tx<Application>(
       [&](Repositories& r) { return r.applications().find_by_client_id(env_a_.id, "gh_app_one"); });
   ASSERT_FALSE(gone);
-  EXPECT_EQ(gone.error().code, ErrorCode::ApplicationNotFound);
+  EXPECT_EQ(gone.error().code, errc::ApplicationNotFound);
 }
 
 TEST_P(ApplicationConformance, ApplicationIsolation) {
@@ -149,7 +150,7 @@ TEST_P(ApplicationConformance, ApplicationIsolation) {
     auto other = tx<Application>(
         [&](Repositories& r) { return r.applications().get(env, org, machine->id); });
     ASSERT_FALSE(other);
-    EXPECT_EQ(other.error().code, ErrorCode::ApplicationNotFound);
+    EXPECT_EQ(other.error().code, errc::ApplicationNotFound);
     auto list = tx<PageOf<Application>>(
         [&](Repositories& r) { return r.applications().list(env, org, {}); });
     ASSERT_TRUE(list);
@@ -160,11 +161,11 @@ TEST_P(ApplicationConformance, ApplicationIsolation) {
     change.name = "hijacked";
     auto up = tx<Application>([&](Repositories& r) { return r.applications().update(change); });
     ASSERT_FALSE(up);
-    EXPECT_EQ(up.error().code, ErrorCode::ApplicationNotFound);
+    EXPECT_EQ(up.error().code, errc::ApplicationNotFound);
     auto rm = tx<Application>(
         [&](Repositories& r) { return r.applications().remove(env, org, machine->id); });
     ASSERT_FALSE(rm);
-    EXPECT_EQ(rm.error().code, ErrorCode::ApplicationNotFound);
+    EXPECT_EQ(rm.error().code, errc::ApplicationNotFound);
     auto secret = tx<ClientSecret>([&](Repositories& r) {
       return r.applications().add_secret({.environment_id = env,
                                           .organization_id = org,
@@ -173,13 +174,13 @@ TEST_P(ApplicationConformance, ApplicationIsolation) {
                                           .hash = "h"});
     });
     ASSERT_FALSE(secret);
-    EXPECT_EQ(secret.error().code, ErrorCode::ApplicationNotFound);
+    EXPECT_EQ(secret.error().code, errc::ApplicationNotFound);
   }
   auto other_env = tx<Application>([&](Repositories& r) {
     return r.applications().find_by_client_id(env_b_.id, "gh_app_acme");
   });
   ASSERT_FALSE(other_env);
-  EXPECT_EQ(other_env.error().code, ErrorCode::ApplicationNotFound);
+  EXPECT_EQ(other_env.error().code, errc::ApplicationNotFound);
   auto still = tx<Application>(
       [&](Repositories& r) { return r.applications().get(env_a_.id, acme_.id, machine->id); });
   ASSERT_TRUE(still);
@@ -218,7 +219,7 @@ TEST_P(ApplicationConformance, ClientSecrets) {
     return r.applications().revoke_secret(env_a_.id, globex_.id, app->id, s1->id, 99);
   });
   ASSERT_FALSE(wrong);
-  EXPECT_EQ(wrong.error().code, ErrorCode::ClientSecretNotFound);
+  EXPECT_EQ(wrong.error().code, errc::ClientSecretNotFound);
   auto wrong_env = tx<std::vector<ClientSecret>>(
       [&](Repositories& r) { return r.applications().list_secrets(env_b_.id, acme_.id, app->id); });
   ASSERT_TRUE(wrong_env);
@@ -237,7 +238,7 @@ TEST_P(ApplicationConformance, ClientSecrets) {
     return r.applications().revoke_secret(env_a_.id, acme_.id, app->id, "nope", 1);
   });
   ASSERT_FALSE(unknown);
-  EXPECT_EQ(unknown.error().code, ErrorCode::ClientSecretNotFound);
+  EXPECT_EQ(unknown.error().code, errc::ClientSecretNotFound);
 
   // Removing the application removes its secrets.
   ASSERT_TRUE(tx<Application>(
@@ -254,7 +255,7 @@ TEST_P(ApplicationConformance, ResourcesAndGrants) {
   EXPECT_EQ(res->version, 1);
   auto dup = create_resource(env_a_.id, "https://api.example.test");
   ASSERT_FALSE(dup);
-  EXPECT_EQ(dup.error().code, ErrorCode::ResourceAlreadyExists);
+  EXPECT_EQ(dup.error().code, errc::ResourceAlreadyExists);
   ASSERT_TRUE(create_resource(env_b_.id, "https://api.example.test"));
 
   auto found = tx<Resource>([&](Repositories& r) {
@@ -268,7 +269,7 @@ TEST_P(ApplicationConformance, ResourcesAndGrants) {
   auto other_env = tx<Resource>(
       [&](Repositories& r) { return r.applications().get_resource(env_b_.id, res->id); });
   ASSERT_FALSE(other_env);
-  EXPECT_EQ(other_env.error().code, ErrorCode::ResourceNotFound);
+  EXPECT_EQ(other_env.error().code, errc::ResourceNotFound);
 
   ASSERT_TRUE(create_resource(env_a_.id, "https://api2.example.test"));
   auto page = tx<PageOf<Resource>>(
@@ -288,7 +289,7 @@ TEST_P(ApplicationConformance, ResourcesAndGrants) {
     return r.applications().set_grant({env_a_.id, acme_.id, app->id, res->id, {"admin"}});
   });
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code, ErrorCode::GrantInvalid);
+  EXPECT_EQ(bad.error().code, errc::GrantInvalid);
   auto g = tx<ResourceGrant>([&](Repositories& r) {
     return r.applications().set_grant(
         {env_a_.id, acme_.id, app->id, res->id, {"invoices:write", "invoices:read"}});
@@ -298,12 +299,12 @@ TEST_P(ApplicationConformance, ResourcesAndGrants) {
     return r.applications().set_grant({env_a_.id, globex_.id, app->id, res->id, {"invoices:read"}});
   });
   ASSERT_FALSE(cross);
-  EXPECT_EQ(cross.error().code, ErrorCode::ApplicationNotFound);
+  EXPECT_EQ(cross.error().code, errc::ApplicationNotFound);
   auto cross_env = tx<ResourceGrant>([&](Repositories& r) {
     return r.applications().set_grant({env_b_.id, acme_.id, app->id, res->id, {"invoices:read"}});
   });
   ASSERT_FALSE(cross_env);
-  EXPECT_EQ(cross_env.error().code, ErrorCode::ApplicationNotFound);
+  EXPECT_EQ(cross_env.error().code, errc::ApplicationNotFound);
   auto grants = tx<std::vector<ResourceGrant>>(
       [&](Repositories& r) { return r.applications().list_grants(env_a_.id, acme_.id, app->id); });
   ASSERT_TRUE(grants);
@@ -327,7 +328,7 @@ TEST_P(ApplicationConformance, ResourcesAndGrants) {
   auto stale =
       tx<Resource>([&](Repositories& r) { return r.applications().update_resource(change); });
   ASSERT_FALSE(stale);
-  EXPECT_EQ(stale.error().code, ErrorCode::RequestPreconditionFailed);
+  EXPECT_EQ(stale.error().code, errc::RequestPreconditionFailed);
   grants = tx<std::vector<ResourceGrant>>(
       [&](Repositories& r) { return r.applications().list_grants(env_a_.id, acme_.id, app->id); });
   ASSERT_TRUE(grants);
@@ -350,7 +351,7 @@ TEST_P(ApplicationConformance, ResourcesAndGrants) {
   auto rm_other = tx<Resource>(
       [&](Repositories& r) { return r.applications().remove_resource(env_b_.id, res->id); });
   ASSERT_FALSE(rm_other);
-  EXPECT_EQ(rm_other.error().code, ErrorCode::ResourceNotFound);
+  EXPECT_EQ(rm_other.error().code, errc::ResourceNotFound);
   ASSERT_TRUE(tx<Resource>(
       [&](Repositories& r) { return r.applications().remove_resource(env_a_.id, res->id); }));
   grants = tx<std::vector<ResourceGrant>>(
@@ -379,12 +380,12 @@ TEST_P(ApplicationConformance, PendingAuthorizations) {
     return r.oauth_grants().get_pending(env_b_.id, "req-1", clock_.now_ms());
   });
   ASSERT_FALSE(other);
-  EXPECT_EQ(other.error().code, ErrorCode::OAuthRequestNotFound);
+  EXPECT_EQ(other.error().code, errc::OAuthRequestNotFound);
   auto expired = tx<PendingAuthorization>([&](Repositories& r) {
     return r.oauth_grants().get_pending(env_a_.id, "req-1", p.expires_at_ms);
   });
   ASSERT_FALSE(expired);
-  EXPECT_EQ(expired.error().code, ErrorCode::OAuthRequestNotFound);
+  EXPECT_EQ(expired.error().code, errc::OAuthRequestNotFound);
   EXPECT_FALSE(*tx<bool>(
       [&](Repositories& r) { return r.oauth_grants().delete_pending(env_b_.id, "req-1"); }));
   EXPECT_TRUE(*tx<bool>(

@@ -4,6 +4,7 @@
 // environments' catalogs answer not-found and list nothing).
 #include <gtest/gtest.h>
 
+#include "catalog/error_codes.h"
 #include "test_store.h"
 
 namespace gh::store {
@@ -69,7 +70,7 @@ TEST_P(CatalogConformance, VersionsAppendInOrder) {
   for (int64_t v : {1, 3, 5}) {
     auto bad = append(env_a_.id, "", v);
     ASSERT_FALSE(bad) << v;
-    EXPECT_EQ(bad.error().code, ErrorCode::RequestPreconditionFailed);
+    EXPECT_EQ(bad.error().code, errc::RequestPreconditionFailed);
   }
   EXPECT_EQ((*current(env_a_.id, ""))->version, 3);
 
@@ -90,7 +91,7 @@ TEST_P(CatalogConformance, VersionsAppendInOrder) {
   auto missing = store_->read<CatalogVersionRow>(
       [&](Repositories& r) { return r.catalog().get(env_a_.id, "", 4); });
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().code, ErrorCode::CatalogVersionNotFound);
+  EXPECT_EQ(missing.error().code, errc::CatalogVersionNotFound);
 }
 
 TEST_P(CatalogConformance, OrganizationsAndEnvironmentsAreIsolated) {
@@ -108,7 +109,7 @@ TEST_P(CatalogConformance, OrganizationsAndEnvironmentsAreIsolated) {
     auto v2 = store_->read<CatalogVersionRow>(
         [&](Repositories& r) { return r.catalog().get(env, org, 2); });
     ASSERT_FALSE(v2) << env << "/" << org;
-    EXPECT_EQ(v2.error().code, ErrorCode::CatalogVersionNotFound);
+    EXPECT_EQ(v2.error().code, errc::CatalogVersionNotFound);
     auto list = store_->read<std::vector<CatalogVersionRow>>(
         [&](Repositories& r) { return r.catalog().list(env, org, 0, 10); });
     ASSERT_TRUE(list);

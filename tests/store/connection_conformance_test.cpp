@@ -4,6 +4,7 @@
 // ids answer not-found).
 #include <gtest/gtest.h>
 
+#include "federation/error_codes.h"
 #include "test_store.h"
 
 namespace gh::store {
@@ -113,21 +114,21 @@ TEST_P(ConnectionConformance, CreateReadListAndIsolation) {
   // nothing.
   auto other = get(globex_, c->id);
   ASSERT_FALSE(other);
-  EXPECT_EQ(other.error().code, ErrorCode::ConnectionNotFound);
+  EXPECT_EQ(other.error().code, errc::ConnectionNotFound);
   auto other_env = get(acme_b_, c->id);
   ASSERT_FALSE(other_env);
-  EXPECT_EQ(other_env.error().code, ErrorCode::ConnectionNotFound);
+  EXPECT_EQ(other_env.error().code, errc::ConnectionNotFound);
   // Wrong environment id with the right organization id.
   auto cross = store_->read<Connection>(
       [&](Repositories& r) { return r.connections().get(env_b_.id, acme_.id, c->id); });
   ASSERT_FALSE(cross);
-  EXPECT_EQ(cross.error().code, ErrorCode::ConnectionNotFound);
+  EXPECT_EQ(cross.error().code, errc::ConnectionNotFound);
 
   ASSERT_TRUE(create(acme_, "Second"));
   ASSERT_TRUE(create(globex_, "Acme test"));  // names are unique per organization only
   auto dup = create(acme_, "Acme test");
   ASSERT_FALSE(dup);
-  EXPECT_EQ(dup.error().code, ErrorCode::ConnectionNameTaken);
+  EXPECT_EQ(dup.error().code, errc::ConnectionNameTaken);
 
   auto list = store_->read<std::vector<Connection>>(
       [&](Repositories& r) { return r.connections().list(env_a_.id, acme_.id); });
@@ -160,13 +161,13 @@ TEST_P(ConnectionConformance, UpdateWithVersionsAndRemove) {
   auto stale = store_->transact<Connection>(
       [&](Repositories& r) { return r.connections().update(next, 1); });
   ASSERT_FALSE(stale);
-  EXPECT_EQ(stale.error().code, ErrorCode::RequestPreconditionFailed);
+  EXPECT_EQ(stale.error().code, errc::RequestPreconditionFailed);
 
   next.name = "Other";
   auto renamed = store_->transact<Connection>(
       [&](Repositories& r) { return r.connections().update(next, 2); });
   ASSERT_FALSE(renamed);
-  EXPECT_EQ(renamed.error().code, ErrorCode::ConnectionNameTaken);
+  EXPECT_EQ(renamed.error().code, errc::ConnectionNameTaken);
 
   // Another organization cannot update or delete it, even naming its id.
   Connection foreign = *updated;
@@ -174,11 +175,11 @@ TEST_P(ConnectionConformance, UpdateWithVersionsAndRemove) {
   auto cross = store_->transact<Connection>(
       [&](Repositories& r) { return r.connections().update(foreign, 2); });
   ASSERT_FALSE(cross);
-  EXPECT_EQ(cross.error().code, ErrorCode::ConnectionNotFound);
+  EXPECT_EQ(cross.error().code, errc::ConnectionNotFound);
   auto cross_rm = store_->transact<Connection>(
       [&](Repositories& r) { return r.connections().remove(env_a_.id, globex_.id, c->id); });
   ASSERT_FALSE(cross_rm);
-  EXPECT_EQ(cross_rm.error().code, ErrorCode::ConnectionNotFound);
+  EXPECT_EQ(cross_rm.error().code, errc::ConnectionNotFound);
   ASSERT_TRUE(get(acme_, c->id));
 
   ASSERT_TRUE(start(acme_, "tx-1", c->id, 60'000));
@@ -189,7 +190,7 @@ TEST_P(ConnectionConformance, UpdateWithVersionsAndRemove) {
   // Its open transactions went with it.
   auto gone = finish(acme_, "tx-1");
   ASSERT_FALSE(gone);
-  EXPECT_EQ(gone.error().code, ErrorCode::LoginTransactionNotFound);
+  EXPECT_EQ(gone.error().code, errc::LoginTransactionNotFound);
 }
 
 TEST_P(ConnectionConformance, TransactionsFinishOnceAndExpire) {
@@ -208,25 +209,25 @@ TEST_P(ConnectionConformance, TransactionsFinishOnceAndExpire) {
   // Other tenants cannot see or finish it.
   auto cross = finish(globex_, "tx-1");
   ASSERT_FALSE(cross);
-  EXPECT_EQ(cross.error().code, ErrorCode::LoginTransactionNotFound);
+  EXPECT_EQ(cross.error().code, errc::LoginTransactionNotFound);
   auto cross_env = store_->transact<LoginTransaction>([&](Repositories& r) {
     return r.connections().finish_transaction(env_b_.id, acme_.id, "tx-1", clock_.now_ms());
   });
   ASSERT_FALSE(cross_env);
-  EXPECT_EQ(cross_env.error().code, ErrorCode::LoginTransactionNotFound);
+  EXPECT_EQ(cross_env.error().code, errc::LoginTransactionNotFound);
 
   auto done = finish(acme_, "tx-1");
   ASSERT_TRUE(done) << done.error().text();
   EXPECT_EQ(done->finished_at_ms, clock_.now_ms());
   auto replay = finish(acme_, "tx-1");
   ASSERT_FALSE(replay);
-  EXPECT_EQ(replay.error().code, ErrorCode::LoginTransactionUsed);
+  EXPECT_EQ(replay.error().code, errc::LoginTransactionUsed);
 
   ASSERT_TRUE(start(acme_, "tx-2", "conn-1", 1000));
   clock_.advance(std::chrono::milliseconds(1000));  // expires_at is exclusive
   auto expired = finish(acme_, "tx-2");
   ASSERT_FALSE(expired);
-  EXPECT_EQ(expired.error().code, ErrorCode::LoginTransactionNotFound);
+  EXPECT_EQ(expired.error().code, errc::LoginTransactionNotFound);
   auto purged = store_->transact<int64_t>(
       [&](Repositories& r) { return r.connections().purge_transactions(clock_.now_ms() + 1); });
   ASSERT_TRUE(purged);
@@ -246,14 +247,14 @@ TEST_P(ConnectionConformance, TracesUpsertIsolateAndExpire) {
 
   auto cross = trace(globex_, "req-1");
   ASSERT_FALSE(cross);
-  EXPECT_EQ(cross.error().code, ErrorCode::LoginTraceNotFound);
+  EXPECT_EQ(cross.error().code, errc::LoginTraceNotFound);
   auto cross_env = trace(acme_b_, "req-1");
   ASSERT_FALSE(cross_env);
   auto wrong_env = store_->read<LoginTrace>([&](Repositories& r) {
     return r.login_traces().get(env_b_.id, acme_.id, "req-1", clock_.now_ms());
   });
   ASSERT_FALSE(wrong_env);
-  EXPECT_EQ(wrong_env.error().code, ErrorCode::LoginTraceNotFound);
+  EXPECT_EQ(wrong_env.error().code, errc::LoginTraceNotFound);
 
   // The same request id in another organization is another trace.
   ASSERT_TRUE(put_trace(globex_, "req-1", "globex", 20'000));

@@ -3,6 +3,7 @@
 // isolation (other organizations' and environments' ids answer not-found).
 #include <gtest/gtest.h>
 
+#include "tenancy/error_codes.h"
 #include "test_store.h"
 
 namespace gh::store {
@@ -63,7 +64,7 @@ TEST_P(DomainConformance, ClaimReadListAndIsolation) {
 
   auto dup = add(acme_, "acme.example");
   ASSERT_FALSE(dup);
-  EXPECT_EQ(dup.error().code, ErrorCode::DomainAlreadyAdded);
+  EXPECT_EQ(dup.error().code, errc::DomainAlreadyAdded);
 
   auto got = store_->read<Domain>(
       [&](Repositories& r) { return r.domains().get(env_a_.id, acme_.id, "acme.example"); });
@@ -82,7 +83,7 @@ TEST_P(DomainConformance, ClaimReadListAndIsolation) {
     auto other = store_->read<Domain>(
         [&](Repositories& r) { return r.domains().get(env, org, "acme.example"); });
     ASSERT_FALSE(other);
-    EXPECT_EQ(other.error().code, ErrorCode::DomainNotFound);
+    EXPECT_EQ(other.error().code, errc::DomainNotFound);
     auto none = store_->read<std::vector<Domain>>(
         [&](Repositories& r) { return r.domains().list(env, org); });
     ASSERT_TRUE(none);
@@ -90,16 +91,16 @@ TEST_P(DomainConformance, ClaimReadListAndIsolation) {
     auto rm = store_->transact<Domain>(
         [&](Repositories& r) { return r.domains().remove(env, org, "acme.example"); });
     ASSERT_FALSE(rm);
-    EXPECT_EQ(rm.error().code, ErrorCode::DomainNotFound);
+    EXPECT_EQ(rm.error().code, errc::DomainNotFound);
     auto v = store_->transact<Domain>(
         [&](Repositories& r) { return r.domains().mark_verified(env, org, "acme.example", 1, 2); });
     ASSERT_FALSE(v);
-    EXPECT_EQ(v.error().code, ErrorCode::DomainNotFound);
+    EXPECT_EQ(v.error().code, errc::DomainNotFound);
     auto c = store_->transact<Domain>([&](Repositories& r) {
       return r.domains().mark_checked(env, org, "acme.example", "failed", "x", 1, 2);
     });
     ASSERT_FALSE(c);
-    EXPECT_EQ(c.error().code, ErrorCode::DomainNotFound);
+    EXPECT_EQ(c.error().code, errc::DomainNotFound);
   }
   auto still = store_->read<Domain>(
       [&](Repositories& r) { return r.domains().get(env_a_.id, acme_.id, "acme.example"); });
@@ -127,13 +128,13 @@ TEST_P(DomainConformance, OneOrganizationHoldsAVerifiedDomainPerEnvironment) {
   // The other organization can neither verify it nor claim it anew.
   auto second = verify(globex_, "shared.example");
   ASSERT_FALSE(second);
-  EXPECT_EQ(second.error().code, ErrorCode::DomainAlreadyClaimed);
+  EXPECT_EQ(second.error().code, errc::DomainAlreadyClaimed);
   ASSERT_TRUE(store_->transact<Domain>([&](Repositories& r) {
     return r.domains().remove(env_a_.id, globex_.id, "shared.example");
   }));
   auto again = add(globex_, "shared.example");
   ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().code, ErrorCode::DomainAlreadyClaimed);
+  EXPECT_EQ(again.error().code, errc::DomainAlreadyClaimed);
 
   // Another environment is independent.
   ASSERT_TRUE(add(acme_b_, "shared.example"));
@@ -165,7 +166,7 @@ TEST_P(DomainConformance, OneOrganizationHoldsAVerifiedDomainPerEnvironment) {
   EXPECT_EQ((*now_globex)->organization_id, globex_.id);
   auto back = verify(acme_, "shared.example");
   ASSERT_FALSE(back);
-  EXPECT_EQ(back.error().code, ErrorCode::DomainAlreadyClaimed);
+  EXPECT_EQ(back.error().code, errc::DomainAlreadyClaimed);
 
   // Removing releases it too.
   ASSERT_TRUE(store_->transact<Domain>([&](Repositories& r) {

@@ -55,7 +55,7 @@ TEST_P(OutboxCommitOrder, EightWritersAndAPollerSeeExactlyTheCommittedSet) {
           // Take the sequence value first, then wait: others commit higher values meanwhile.
           if (slow && k == 0) std::this_thread::sleep_for(std::chrono::milliseconds(40));
         }
-        if (rollback) return fail(ErrorCode::RequestInvalidField, "roll back on purpose");
+        if (rollback) return fail(errc::RequestInvalidField, "roll back on purpose");
         return true;
       });
       if (r) {
@@ -63,7 +63,7 @@ TEST_P(OutboxCommitOrder, EightWritersAndAPollerSeeExactlyTheCommittedSet) {
         committed.insert(ids.begin(), ids.end());
         if (slow) late++;
       } else {
-        ASSERT_EQ(r.error().code, ErrorCode::RequestInvalidField) << r.error().text();
+        ASSERT_EQ(r.error().code, errc::RequestInvalidField) << r.error().text();
         rolled_back++;
       }
     }
@@ -204,7 +204,7 @@ TEST_P(OutboxCommitOrder, ConsumerPositionsPersist) {
   // A rolled-back move is not kept.
   (void)store_->transact<bool>([&](Repositories& r) -> Result<bool> {
     (void)r.outbox().save_consumer_position("webhooks:x", {6, 1});
-    return fail(ErrorCode::RequestInvalidField, "no");
+    return fail(errc::RequestInvalidField, "no");
   });
   got = store_->read<OutboxCursor>(
       [&](Repositories& r) { return r.outbox().consumer_position("webhooks:x", false); });
@@ -215,7 +215,7 @@ TEST_P(OutboxCommitOrder, BadCursorsAreRefused) {
   for (const char* bad : {"!!", "bm9kb3Q", "MS4y.", "LTEuMg", "YS5i"}) {
     auto c = OutboxCursor::decode(bad);
     ASSERT_FALSE(c) << bad;
-    EXPECT_EQ(c.error().code, ErrorCode::RequestInvalidParameter);
+    EXPECT_EQ(c.error().code, errc::RequestInvalidParameter);
   }
   auto c = OutboxCursor::decode(OutboxCursor{12, 34}.encode());
   ASSERT_TRUE(c);

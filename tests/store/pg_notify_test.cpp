@@ -60,7 +60,7 @@ TEST(PostgresNotify, OtherNodeHearsCommittedChangesWithinOneSecond) {
   // Rolled back: nobody hears it.
   (void)node_a->transact<bool>([](Repositories& repos) -> Result<bool> {
     repos.changed("environment", "ghost");
-    return fail(ErrorCode::RequestInvalidField);
+    return fail(errc::RequestInvalidField);
   });
   EXPECT_FALSE(
       b.wait_for([](const Change& c) { return c.key == "ghost"; }, std::chrono::milliseconds(300)));

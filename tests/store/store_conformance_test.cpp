@@ -72,7 +72,7 @@ TEST_P(StoreConformance, EnvironmentCreateGetList) {
 TEST_P(StoreConformance, EnvironmentGetUnknownIsNotFound) {
   auto got = get("nowhere");
   ASSERT_FALSE(got);
-  EXPECT_EQ(got.error().code, ErrorCode::EnvironmentNotFound);
+  EXPECT_EQ(got.error().code, errc::EnvironmentNotFound);
 }
 
 TEST_P(StoreConformance, EnvironmentDuplicateNameIsRefusedAndTransactionStaysUsable) {
@@ -83,7 +83,7 @@ TEST_P(StoreConformance, EnvironmentDuplicateNameIsRefusedAndTransactionStaysUsa
     auto dup = repos.environments().create({.name = "sandbox"});
     EXPECT_FALSE(dup);
     if (!dup) {
-      EXPECT_EQ(dup.error().code, ErrorCode::EnvironmentAlreadyExists);
+      EXPECT_EQ(dup.error().code, errc::EnvironmentAlreadyExists);
     }
     auto other = repos.environments().create({.name = "staging"});
     EXPECT_TRUE(other);
@@ -99,7 +99,7 @@ TEST_P(StoreConformance, EnvironmentInvalidNamesAreRefused) {
                                 std::string(33, 'a'), "dots.no"}) {
     auto r = create(bad);
     ASSERT_FALSE(r) << bad;
-    EXPECT_EQ(r.error().code, ErrorCode::EnvironmentInvalidName) << bad;
+    EXPECT_EQ(r.error().code, errc::EnvironmentInvalidName) << bad;
   }
 }
 
@@ -122,24 +122,24 @@ TEST_P(StoreConformance, EnvironmentUpdateWithOptimisticConcurrency) {
   auto stale = store_->transact<Environment>(
       [&](Repositories& r) { return r.environments().update(next, 1); });
   ASSERT_FALSE(stale);
-  EXPECT_EQ(stale.error().code, ErrorCode::RequestPreconditionFailed);
+  EXPECT_EQ(stale.error().code, errc::RequestPreconditionFailed);
   EXPECT_EQ(get("sandbox")->display_name, "Sandbox (EU)");
 
   next.name = "missing";
   auto missing = store_->transact<Environment>(
       [&](Repositories& r) { return r.environments().update(next, 1); });
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().code, ErrorCode::EnvironmentNotFound);
+  EXPECT_EQ(missing.error().code, errc::EnvironmentNotFound);
 }
 
 TEST_P(StoreConformance, ErrorRollsBackTheWholeUnitOfWork) {
   auto r = store_->transact<bool>([&](Repositories& repos) -> Result<bool> {
     EXPECT_TRUE(repos.environments().create({.name = "doomed"}));
-    return fail(ErrorCode::RequestInvalidField, "caller gave up");
+    return fail(errc::RequestInvalidField, "caller gave up");
   });
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, ErrorCode::RequestInvalidField);
-  EXPECT_EQ(get("doomed").error().code, ErrorCode::EnvironmentNotFound);
+  EXPECT_EQ(r.error().code, errc::RequestInvalidField);
+  EXPECT_EQ(get("doomed").error().code, errc::EnvironmentNotFound);
 }
 
 TEST_P(StoreConformance, ExceptionRollsBack) {
@@ -148,7 +148,7 @@ TEST_P(StoreConformance, ExceptionRollsBack) {
     throw std::runtime_error("boom");
   }),
                std::runtime_error);
-  EXPECT_EQ(get("doomed").error().code, ErrorCode::EnvironmentNotFound);
+  EXPECT_EQ(get("doomed").error().code, errc::EnvironmentNotFound);
   EXPECT_TRUE(create("after"));  // the connection is usable again
 }
 
@@ -162,7 +162,7 @@ TEST_P(StoreConformance, ChangesArePublishedAfterCommitOnly) {
   ASSERT_TRUE(create("sandbox"));
   (void)store_->transact<bool>([&](Repositories& repos) -> Result<bool> {
     repos.changed("environment", "rolled-back");
-    return fail(ErrorCode::RequestInvalidField);
+    return fail(errc::RequestInvalidField);
   });
   std::lock_guard lock(mu);
   // On PostgreSQL our own NOTIFY may also come back through the listener; count distinct.

@@ -2,6 +2,7 @@
 // made with another environment's or organization's ids and must answer not-found.
 #include <gtest/gtest.h>
 
+#include "tenancy/error_codes.h"
 #include "test_store.h"
 
 namespace gh::store {
@@ -46,7 +47,7 @@ TEST_P(TenancyConformance, OrganizationCrudAndIsolation) {
   auto other =
       tx<Organization>([&](Repositories& r) { return r.organizations().get(env_b_.id, acme->id); });
   ASSERT_FALSE(other);
-  EXPECT_EQ(other.error().code, ErrorCode::TenantNotFound);
+  EXPECT_EQ(other.error().code, errc::TenantNotFound);
   EXPECT_FALSE(tx<Organization>(
       [&](Repositories& r) { return r.organizations().get_by_slug(env_b_.id, "acme"); }));
 
@@ -54,10 +55,10 @@ TEST_P(TenancyConformance, OrganizationCrudAndIsolation) {
   EXPECT_TRUE(create_org(env_b_, "acme"));
   auto dup = create_org(env_a_, "acme");
   ASSERT_FALSE(dup);
-  EXPECT_EQ(dup.error().code, ErrorCode::TenantSlugTaken);
+  EXPECT_EQ(dup.error().code, errc::TenantSlugTaken);
   auto bad = create_org(env_a_, "Not A Slug");
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code, ErrorCode::TenantInvalidSlug);
+  EXPECT_EQ(bad.error().code, errc::TenantInvalidSlug);
 
   // Update with the version read; a stale one loses; the other environment cannot update it.
   Organization next = *acme;
@@ -70,13 +71,13 @@ TEST_P(TenancyConformance, OrganizationCrudAndIsolation) {
   EXPECT_EQ(updated->metadata["tier"], "enterprise");
   auto stale = tx<Organization>([&](Repositories& r) { return r.organizations().update(next, 1); });
   ASSERT_FALSE(stale);
-  EXPECT_EQ(stale.error().code, ErrorCode::RequestPreconditionFailed);
+  EXPECT_EQ(stale.error().code, errc::RequestPreconditionFailed);
   Organization foreign = next;
   foreign.environment_id = env_b_.id;
   auto cross =
       tx<Organization>([&](Repositories& r) { return r.organizations().update(foreign, 2); });
   ASSERT_FALSE(cross);
-  EXPECT_EQ(cross.error().code, ErrorCode::TenantNotFound);
+  EXPECT_EQ(cross.error().code, errc::TenantNotFound);
 }
 
 TEST_P(TenancyConformance, OrganizationListPagesInStableOrder) {
@@ -137,7 +138,7 @@ TEST_P(TenancyConformance, SoftDeleteAndRestoreWithinThirtyDays) {
     return r.organizations().restore(env_a_.id, org->id, clock_.now_ms());
   });
   ASSERT_FALSE(late);
-  EXPECT_EQ(late.error().code, ErrorCode::TenantNotFound);
+  EXPECT_EQ(late.error().code, errc::TenantNotFound);
 }
 
 TEST_P(TenancyConformance, ApiKeysAreScopedAndRevocable) {
@@ -184,7 +185,7 @@ TEST_P(TenancyConformance, ApiKeysAreScopedAndRevocable) {
            {env_a_.id, other_org->id}, {env_b_.id, ""}}) {
     auto g = tx<ApiKey>([&](Repositories& r) { return r.api_keys().get(env, orgid, k2->id); });
     ASSERT_FALSE(g);
-    EXPECT_EQ(g.error().code, ErrorCode::ApiKeyNotFound);
+    EXPECT_EQ(g.error().code, errc::ApiKeyNotFound);
     auto rv = tx<ApiKey>(
         [&](Repositories& r) { return r.api_keys().revoke(env, orgid, k2->id, clock_.now_ms()); });
     ASSERT_FALSE(rv);
@@ -237,7 +238,7 @@ TEST_P(TenancyConformance, AuditRecordsAppendInOrderAndFilterByTenant) {
   // A rolled-back change leaves no audit record.
   (void)tx<bool>([&](Repositories& r) -> Result<bool> {
     (void)r.audit().append({.environment_id = env_a_.id, .action = "ghost"});
-    return fail(ErrorCode::RequestInvalidField);
+    return fail(errc::RequestInvalidField);
   });
   EXPECT_EQ(tx<std::vector<AuditRecord>>([&](Repositories& r) {
               return r.audit().list(env_a_.id, "", 0, 100);
@@ -258,7 +259,7 @@ TEST_P(TenancyConformance, PoliciesAreVersionedPerTenant) {
   EXPECT_EQ(v1->version, 1);
   auto again = tx<PolicyDocument>([&](Repositories& r) { return r.policies().put(doc, 0); });
   ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().code, ErrorCode::RequestPreconditionFailed);
+  EXPECT_EQ(again.error().code, errc::RequestPreconditionFailed);
   doc.document["email_linking"] = "verified_domains";
   auto v2 = tx<PolicyDocument>([&](Repositories& r) { return r.policies().put(doc, 1); });
   ASSERT_TRUE(v2);

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "core/ids.h"
+#include "identity/error_codes.h"
+#include "sessions/error_codes.h"
 #include "test_store.h"
 
 namespace gh::store {
@@ -89,7 +91,7 @@ TEST_P(UserConformance, CreateGetFindAndUniqueEmail) {
 
   auto dup = add_user(acme_, "alice@ACME.example");
   ASSERT_FALSE(dup);
-  EXPECT_EQ(dup.error().code, ErrorCode::IdentityEmailInUse);
+  EXPECT_EQ(dup.error().code, errc::IdentityEmailInUse);
   // The same email in another organization is another person's account.
   ASSERT_TRUE(add_user(globex_, "alice@acme.example"));
   // Users without email do not collide.
@@ -104,7 +106,7 @@ TEST_P(UserConformance, CreateGetFindAndUniqueEmail) {
     auto other =
         store_->read<User>([&](Repositories& r) { return r.users().get(env, org, u->id); });
     ASSERT_FALSE(other);
-    EXPECT_EQ(other.error().code, ErrorCode::IdentityUserNotFound);
+    EXPECT_EQ(other.error().code, errc::IdentityUserNotFound);
     auto by_email = store_->read<std::optional<User>>(
         [&](Repositories& r) { return r.users().find_by_email(env, org, "alice@acme.example"); });
     ASSERT_TRUE(by_email);
@@ -159,12 +161,12 @@ TEST_P(UserConformance, UpdateWithVersionAndSetState) {
 
   auto stale = store_->transact<User>([&](Repositories& r) { return r.users().update(next, 1); });
   ASSERT_FALSE(stale);
-  EXPECT_EQ(stale.error().code, ErrorCode::RequestPreconditionFailed);
+  EXPECT_EQ(stale.error().code, errc::RequestPreconditionFailed);
 
   next.email = "Carol@acme.example";
   auto taken = store_->transact<User>([&](Repositories& r) { return r.users().update(next, 2); });
   ASSERT_FALSE(taken);
-  EXPECT_EQ(taken.error().code, ErrorCode::IdentityEmailInUse);
+  EXPECT_EQ(taken.error().code, errc::IdentityEmailInUse);
 
   auto suspended = store_->transact<User>(
       [&](Repositories& r) { return r.users().set_state(env_a_.id, acme_.id, u.id, "suspended"); });
@@ -174,7 +176,7 @@ TEST_P(UserConformance, UpdateWithVersionAndSetState) {
   auto bad = store_->transact<User>(
       [&](Repositories& r) { return r.users().set_state(env_a_.id, acme_.id, u.id, "gone"); });
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code, ErrorCode::IdentityInvalidState);
+  EXPECT_EQ(bad.error().code, errc::IdentityInvalidState);
 
   clock_.advance(std::chrono::seconds(5));
   ASSERT_TRUE(store_->transact<bool>([&](Repositories& r) {
@@ -193,15 +195,15 @@ TEST_P(UserConformance, UpdateWithVersionAndSetState) {
     auto up = store_->transact<User>(
         [&](Repositories& r) { return r.users().update(foreign, suspended->version); });
     ASSERT_FALSE(up);
-    EXPECT_EQ(up.error().code, ErrorCode::IdentityUserNotFound);
+    EXPECT_EQ(up.error().code, errc::IdentityUserNotFound);
     auto st = store_->transact<User>(
         [&](Repositories& r) { return r.users().set_state(env, org, u.id, "active"); });
     ASSERT_FALSE(st);
-    EXPECT_EQ(st.error().code, ErrorCode::IdentityUserNotFound);
+    EXPECT_EQ(st.error().code, errc::IdentityUserNotFound);
     auto login = store_->transact<bool>(
         [&](Repositories& r) { return r.users().record_login(env, org, u.id, "", 1); });
     ASSERT_FALSE(login);
-    EXPECT_EQ(login.error().code, ErrorCode::IdentityUserNotFound);
+    EXPECT_EQ(login.error().code, errc::IdentityUserNotFound);
   }
   auto still =
       store_->read<User>([&](Repositories& r) { return r.users().get(env_a_.id, acme_.id, u.id); });
@@ -221,13 +223,13 @@ TEST_P(UserConformance, BindingsAreUniquePerConnectionIssuerSubject) {
 
   auto dup = bind(acme_, bob.id, "conn-1", "sub-1");
   ASSERT_FALSE(dup);
-  EXPECT_EQ(dup.error().code, ErrorCode::IdentityBindingExists);
+  EXPECT_EQ(dup.error().code, errc::IdentityBindingExists);
   // Another organization may bind the same (connection, issuer, subject) triple.
   ASSERT_TRUE(bind(globex_, g.id, "conn-1", "sub-1"));
   // A user of another organization cannot be bound here.
   auto cross = bind(acme_, g.id, "conn-9", "sub-9");
   ASSERT_FALSE(cross);
-  EXPECT_EQ(cross.error().code, ErrorCode::IdentityUserNotFound);
+  EXPECT_EQ(cross.error().code, errc::IdentityUserNotFound);
 
   auto found = store_->read<std::optional<IdentityBinding>>([&](Repositories& r) {
     return r.users().find_binding(env_a_.id, acme_.id, "conn-1", "https://idp.example/conn-1",
@@ -270,14 +272,14 @@ TEST_P(UserConformance, BindingsAreUniquePerConnectionIssuerSubject) {
     auto rm = store_->transact<IdentityBinding>(
         [&](Repositories& r) { return r.users().remove_binding(env, org, alice.id, b1->id); });
     ASSERT_FALSE(rm);
-    EXPECT_EQ(rm.error().code, ErrorCode::IdentityBindingNotFound);
+    EXPECT_EQ(rm.error().code, errc::IdentityBindingNotFound);
   }
   // Another user's binding cannot be removed through this user.
   auto wrong_user = store_->transact<IdentityBinding>([&](Repositories& r) {
     return r.users().remove_binding(env_a_.id, acme_.id, bob.id, b1->id);
   });
   ASSERT_FALSE(wrong_user);
-  EXPECT_EQ(wrong_user.error().code, ErrorCode::IdentityBindingNotFound);
+  EXPECT_EQ(wrong_user.error().code, errc::IdentityBindingNotFound);
 
   auto removed = store_->transact<IdentityBinding>([&](Repositories& r) {
     return r.users().remove_binding(env_a_.id, acme_.id, alice.id, b1->id);
@@ -338,7 +340,7 @@ TEST_P(SessionConformance, CreateGetFindByCookieAndIsolation) {
     auto other =
         store_->read<Session>([&](Repositories& r) { return r.sessions().get(env, org, s->sid); });
     ASSERT_FALSE(other);
-    EXPECT_EQ(other.error().code, ErrorCode::SessionNotFound);
+    EXPECT_EQ(other.error().code, errc::SessionNotFound);
     auto touched = store_->transact<bool>(
         [&](Repositories& r) { return r.sessions().touch(env, org, s->sid, 1, 2); });
     ASSERT_TRUE(touched);
@@ -346,7 +348,7 @@ TEST_P(SessionConformance, CreateGetFindByCookieAndIsolation) {
     auto revoked = store_->transact<Session>(
         [&](Repositories& r) { return r.sessions().revoke(env, org, s->sid, 1, "x"); });
     ASSERT_FALSE(revoked);
-    EXPECT_EQ(revoked.error().code, ErrorCode::SessionNotFound);
+    EXPECT_EQ(revoked.error().code, errc::SessionNotFound);
     auto all = store_->transact<std::vector<Session>>([&](Repositories& r) {
       return r.sessions().revoke_all_for_user(env, org, "user-1", 1, "x");
     });
@@ -359,7 +361,7 @@ TEST_P(SessionConformance, CreateGetFindByCookieAndIsolation) {
     auto client = store_->transact<bool>(
         [&](Repositories& r) { return r.sessions().add_client(env, org, s->sid, "app"); });
     ASSERT_FALSE(client);
-    EXPECT_EQ(client.error().code, ErrorCode::SessionNotFound);
+    EXPECT_EQ(client.error().code, errc::SessionNotFound);
     auto n = store_->read<int64_t>([&](Repositories& r) {
       return r.sessions().count_live_for_user(env, org, "user-1", clock_.now_ms());
     });

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "events/error_codes.h"
 #include "test_store.h"
 
 namespace gh::store {
@@ -75,7 +76,7 @@ TEST_P(WebhookConformance, EndpointsCrudAndIsolation) {
     auto r = tx<WebhookEndpoint>(
         [&](Repositories& repos) { return repos.webhooks().get_endpoint(p.env, p.org, p.id); });
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, ErrorCode::WebhookNotFound);
+    EXPECT_EQ(r.error().code, errc::WebhookNotFound);
   }
   auto all = tx<std::vector<WebhookEndpoint>>(
       [&](Repositories& r) { return r.webhooks().list_endpoints(env_a_.id, ""); });
@@ -94,7 +95,7 @@ TEST_P(WebhookConformance, EndpointsCrudAndIsolation) {
   auto stale = tx<WebhookEndpoint>(
       [&](Repositories& r) { return r.webhooks().update_endpoint(changed, 1); });
   ASSERT_FALSE(stale);
-  EXPECT_EQ(stale.error().code, ErrorCode::RequestPreconditionFailed);
+  EXPECT_EQ(stale.error().code, errc::RequestPreconditionFailed);
 
   add_deliveries(org_one, 2);
   auto wrong_org = tx<bool>([&](Repositories& r) {
@@ -182,7 +183,7 @@ TEST_P(WebhookConformance, DeliveriesAreLeasedToOneClaimerAtATime) {
     return r.webhooks().redeliver(env_b_.id, "", d.id, clock_.now_ms());
   });
   ASSERT_FALSE(wrong);
-  EXPECT_EQ(wrong.error().code, ErrorCode::WebhookDeliveryNotFound);
+  EXPECT_EQ(wrong.error().code, errc::WebhookDeliveryNotFound);
   auto re = tx<WebhookDelivery>([&](Repositories& r) {
     return r.webhooks().redeliver(env_a_.id, "", d.id, clock_.now_ms());
   });

@@ -7,6 +7,7 @@
 
 #include <map>
 
+#include "tenancy/error_codes.h"
 #include "test_store.h"
 
 namespace gh::tenancy {
@@ -40,7 +41,7 @@ TEST(NormalizeDomain, RefusesWhatIsNotADomainAndSaysWhy) {
   for (const auto& [input, why] : bad) {
     auto r = normalize_domain(input);
     ASSERT_FALSE(r) << input;
-    EXPECT_EQ(r.error().code, ErrorCode::DomainInvalid) << input;
+    EXPECT_EQ(r.error().code, errc::DomainInvalid) << input;
     EXPECT_NE(r.error().message.find(why), std::string::npos) << input << ": " << r.error().message;
   }
   std::string long_name;
@@ -89,7 +90,7 @@ TEST(StubTxtResolver, NameserverMustBeAnIpv4AddressWithAnOptionalPort) {
   for (const char* bad : {"dns.example:53", "127.0.0.1:0", "127.0.0.1:x", "127.0.0.1:70000"}) {
     auto r = StubTxtResolver::create(bad, 1000);
     ASSERT_FALSE(r) << bad;
-    EXPECT_EQ(r.error().code, ErrorCode::ConfigInvalid);
+    EXPECT_EQ(r.error().code, errc::ConfigInvalid);
   }
 }
 
@@ -159,7 +160,7 @@ TEST_F(DomainServiceTest, ClaimVerifyFailRecover) {
   // Not yet published: the check fails with what to publish, and the domain stays pending.
   auto early = service_.verify(env_, acme_.id, "acme.example", actor_);
   ASSERT_FALSE(early);
-  EXPECT_EQ(early.error().code, ErrorCode::DomainVerificationFailed);
+  EXPECT_EQ(early.error().code, errc::DomainVerificationFailed);
   EXPECT_EQ(early.error().extra["expected"]["value"], verification_value(*added));
   EXPECT_EQ(early.error().extra["state"], "pending");
   auto pending = service_.get(env_, acme_.id, "ACME.example");
@@ -177,7 +178,7 @@ TEST_F(DomainServiceTest, ClaimVerifyFailRecover) {
   resolver_.answers[verification_name(*added)] = {TxtAnswer::Status::failure, {}, "timeout"};
   auto outage = service_.verify(env_, acme_.id, "acme.example", actor_);
   ASSERT_FALSE(outage);
-  EXPECT_EQ(outage.error().code, ErrorCode::DomainDnsUnavailable);
+  EXPECT_EQ(outage.error().code, errc::DomainDnsUnavailable);
   EXPECT_EQ(service_.get(env_, acme_.id, "acme.example")->state, "verified");
 
   // The record disappears: the scheduled check (only once due) fails it and raises the event.
@@ -224,20 +225,20 @@ TEST_F(DomainServiceTest, SecondClaimInTheEnvironmentIsRefusedOtherEnvironmentsA
 
   auto second = service_.add(env_, globex_.id, "shared.example", actor_);
   ASSERT_FALSE(second);
-  EXPECT_EQ(second.error().code, ErrorCode::DomainAlreadyClaimed);
+  EXPECT_EQ(second.error().code, errc::DomainAlreadyClaimed);
   auto prod = service_.add(other_env_, acme_prod_.id, "shared.example", actor_);
   ASSERT_TRUE(prod) << prod.error().text();
 
   // Unknown organizations, and other organizations' domains, are not found.
   auto nobody = service_.add(env_, "0190f0f0-0000-7000-8000-000000000000", "x.example", actor_);
   ASSERT_FALSE(nobody);
-  EXPECT_EQ(nobody.error().code, ErrorCode::TenantNotFound);
+  EXPECT_EQ(nobody.error().code, errc::TenantNotFound);
   auto foreign = service_.get(env_, globex_.id, "shared.example");
   ASSERT_FALSE(foreign);
-  EXPECT_EQ(foreign.error().code, ErrorCode::DomainNotFound);
+  EXPECT_EQ(foreign.error().code, errc::DomainNotFound);
   auto foreign_list = service_.list(other_env_, acme_.id);
   ASSERT_FALSE(foreign_list);
-  EXPECT_EQ(foreign_list.error().code, ErrorCode::TenantNotFound);
+  EXPECT_EQ(foreign_list.error().code, errc::TenantNotFound);
 
   // Removing frees the name for the other organization.
   ASSERT_TRUE(service_.remove(env_, acme_.id, "shared.example", actor_));

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "crypto/error_codes.h"
 #include "crypto/jose/jwt.h"
 #include "crypto/kek/local_kek.h"
 #include "crypto/kek/pkcs11_module.h"
@@ -131,14 +132,14 @@ TEST_P(KeysTest, EveryAlgorithmSignsAndVerifiesAndRs256StaysWhateverTheDefault) 
   // Bad settings change nothing.
   auto bad = keys_.update_settings(env_a_, "", {{"rsa_bits", 1024}}, s->version, admin_);
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code, ErrorCode::KeySettingsInvalid);
+  EXPECT_EQ(bad.error().code, errc::KeySettingsInvalid);
   EXPECT_EQ(bad.error().extra["field"], "rsa_bits");
   auto stale = keys_.update_settings(env_a_, "", {{"rsa_bits", 2048}}, 0, admin_);
   ASSERT_FALSE(stale);
-  EXPECT_EQ(stale.error().code, ErrorCode::RequestPreconditionFailed);
+  EXPECT_EQ(stale.error().code, errc::RequestPreconditionFailed);
   auto own = keys_.update_settings(env_a_, "", {{"own_issuer", true}}, s->version, admin_);
   ASSERT_FALSE(own);
-  EXPECT_EQ(own.error().code, ErrorCode::KeySettingsInvalid);
+  EXPECT_EQ(own.error().code, errc::KeySettingsInvalid);
 }
 
 TEST_P(KeysTest, RotationOverSimulatedTime) {
@@ -169,7 +170,7 @@ TEST_P(KeysTest, RotationOverSimulatedTime) {
   clock_.advance(59min);
   EXPECT_TRUE(verify(env_a_, "", old_token));
   clock_.advance(2min + 1s);
-  EXPECT_EQ(code_of(verify(env_a_, "", old_token).error()), ErrorCode::JoseExpired);
+  EXPECT_EQ(code_of(verify(env_a_, "", old_token).error()), errc::JoseExpired);
   // The retired key leaves the set after its window.
   clock_.advance(1h);
   ASSERT_EQ(*keys_.rotate_due(env_a_, "", {}), 1u);
@@ -197,32 +198,32 @@ TEST_P(KeysTest, ManualRotateAndEmergencyRevoke) {
   // Revoking the retired key: its tokens fail at once, and it leaves the JWKS.
   auto revoked = keys_.revoke(env_a_, "", first_kid, admin_);
   ASSERT_TRUE(revoked) << revoked.error().text();
-  EXPECT_EQ(code_of(verify(env_a_, "", token).error()), ErrorCode::JoseKeyRevoked);
+  EXPECT_EQ(code_of(verify(env_a_, "", token).error()), errc::JoseKeyRevoked);
   for (const auto& k : (*keys_.keys(env_a_, ""))->jwks["keys"]) EXPECT_NE(k["kid"], first_kid);
-  EXPECT_EQ(keys_.revoke(env_a_, "", first_kid, admin_).error().code, ErrorCode::KeyAlreadyRevoked);
+  EXPECT_EQ(keys_.revoke(env_a_, "", first_kid, admin_).error().code, errc::KeyAlreadyRevoked);
   // Revoking the active key: a replacement signs at once.
   const std::string second = sign(env_a_, "");
   ASSERT_TRUE(keys_.revoke(env_a_, "", rotated->kid, admin_));
-  EXPECT_EQ(code_of(verify(env_a_, "", second).error()), ErrorCode::JoseKeyRevoked);
+  EXPECT_EQ(code_of(verify(env_a_, "", second).error()), errc::JoseKeyRevoked);
   auto replacement = keys_.signing_key(env_a_, "");
   ASSERT_TRUE(replacement);
   EXPECT_NE(replacement->kid, rotated->kid);
   EXPECT_TRUE(verify(env_a_, "", sign(env_a_, "")));
   // An algorithm the issuer does not use cannot be rotated.
   EXPECT_EQ(keys_.rotate(env_a_, "", jose::Alg::EdDSA, admin_).error().code,
-            ErrorCode::KeyAlgorithmUnavailable);
+            errc::KeyAlgorithmUnavailable);
 }
 
 TEST_P(KeysTest, IssuersAreIsolated) {
   const std::string kid_a = keys_.signing_key(env_a_, "")->kid;
   const std::string token_a = sign(env_a_, "");
   // Another environment's kid is not found there, and its tokens do not verify there.
-  EXPECT_EQ(keys_.revoke(env_b_, "", kid_a, admin_).error().code, ErrorCode::KeyNotFound);
-  EXPECT_EQ(code_of(verify(env_b_, "", token_a).error()), ErrorCode::JoseKeyNotFound);
+  EXPECT_EQ(keys_.revoke(env_b_, "", kid_a, admin_).error().code, errc::KeyNotFound);
+  EXPECT_EQ(code_of(verify(env_b_, "", token_a).error()), errc::JoseKeyNotFound);
   // An organization without an issuer of its own has none; another environment's
   // organization is not found either.
-  EXPECT_EQ(keys_.keys(env_a_, org_a_.id).error().code, ErrorCode::KeyIssuerNotFound);
-  EXPECT_EQ(keys_.keys(env_a_, org_b_.id).error().code, ErrorCode::KeyIssuerNotFound);
+  EXPECT_EQ(keys_.keys(env_a_, org_a_.id).error().code, errc::KeyIssuerNotFound);
+  EXPECT_EQ(keys_.keys(env_a_, org_b_.id).error().code, errc::KeyIssuerNotFound);
   // With its own issuer, the organization's keys verify its tokens only.
   auto s = keys_.update_settings(
       env_a_, org_a_.id,
@@ -237,14 +238,14 @@ TEST_P(KeysTest, IssuersAreIsolated) {
   jose::JwtProfile any;
   EXPECT_EQ(
       code_of(jose::jwt_verify(org_token, *(*keys_.keys(env_a_, ""))->keys, clock_, any).error()),
-      ErrorCode::JoseKeyNotFound);
+      errc::JoseKeyNotFound);
   EXPECT_EQ(code_of(jose::jwt_verify(token_a, *(*k)->keys, clock_, any).error()),
-            ErrorCode::JoseKeyNotFound);
+            errc::JoseKeyNotFound);
   // The other environment cannot reach the organization's issuer or keys.
-  EXPECT_EQ(keys_.keys(env_b_, org_a_.id).error().code, ErrorCode::KeyIssuerNotFound);
+  EXPECT_EQ(keys_.keys(env_b_, org_a_.id).error().code, errc::KeyIssuerNotFound);
   const std::string org_kid = keys_.signing_key(env_a_, org_a_.id)->kid;
-  EXPECT_EQ(keys_.revoke(env_b_, org_a_.id, org_kid, admin_).error().code, ErrorCode::KeyNotFound);
-  EXPECT_EQ(keys_.revoke(env_a_, "", org_kid, admin_).error().code, ErrorCode::KeyNotFound);
+  EXPECT_EQ(keys_.revoke(env_b_, org_a_.id, org_kid, admin_).error().code, errc::KeyNotFound);
+  EXPECT_EQ(keys_.revoke(env_a_, "", org_kid, admin_).error().code, errc::KeyNotFound);
 }
 
 TEST_P(KeysTest, ASealedPrivateKeyOpensOnlyInItsOwnRow) {
@@ -269,7 +270,7 @@ TEST_P(KeysTest, ASealedPrivateKeyOpensOnlyInItsOwnRow) {
     keys_.forget(env.id, org);
     auto k = keys_.keys(env, org);
     ASSERT_FALSE(k);
-    EXPECT_EQ(k.error().code, ErrorCode::CryptoDecryptFailed);
+    EXPECT_EQ(k.error().code, errc::CryptoDecryptFailed);
     ASSERT_TRUE(store_->transact<bool>([&](store::Repositories& r) -> Result<bool> {
       if (auto ok = r.keys().delete_signing_key(env.id, org, moved.kid); !ok) {
         return fail(ok.error());
@@ -358,7 +359,7 @@ TEST_F(CustomerKeyTest, DisabledKeyFailsThatOrganizationClosedWithinTheBound) {
                             CustomerKeyInput{"/tmp/evil.so", kToken, "acme-kek", kPin}, admin_)
           .error()
           .code,
-      ErrorCode::CryptoKekModuleNotAllowed);
+      errc::CryptoKekModuleNotAllowed);
   auto set = keys_.set_customer_key(env_, acme_.id,
                                     CustomerKeyInput{kModule, kToken, "acme-kek", kPin}, admin_);
   ASSERT_TRUE(set) << set.error().text() << " " << set.error().detail;
@@ -385,7 +386,7 @@ TEST_F(CustomerKeyTest, DisabledKeyFailsThatOrganizationClosedWithinTheBound) {
     ASSERT_EQ(*sealing_.open(ctx(globex_), *other), "globex-secret");
     auto ok = sealing_.check(env_.id, acme_.id);
     if (!ok) {
-      EXPECT_EQ(ok.error().code, ErrorCode::CryptoCustomerKeyUnavailable);
+      EXPECT_EQ(ok.error().code, errc::CryptoCustomerKeyUnavailable);
       failed_after_ms = s * 1000;
       break;
     }
@@ -394,10 +395,8 @@ TEST_F(CustomerKeyTest, DisabledKeyFailsThatOrganizationClosedWithinTheBound) {
   EXPECT_LE(failed_after_ms, 60'000);
   std::cout << "customer key disabled -> fail closed after " << failed_after_ms / 1000
             << " s (bound 60 s)\n";
-  EXPECT_EQ(sealing_.open(ctx(acme_), *sealed).error().code,
-            ErrorCode::CryptoCustomerKeyUnavailable);
-  EXPECT_EQ(keys_.signing_key(env_, acme_.id).error().code,
-            ErrorCode::CryptoCustomerKeyUnavailable);
+  EXPECT_EQ(sealing_.open(ctx(acme_), *sealed).error().code, errc::CryptoCustomerKeyUnavailable);
+  EXPECT_EQ(keys_.signing_key(env_, acme_.id).error().code, errc::CryptoCustomerKeyUnavailable);
   EXPECT_EQ(sealing_.status(env_.id, acme_.id)["status"], "unavailable");
 
   // Re-enabled: service returns at once.

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "core/encoding.h"
+#include "crypto/error_codes.h"
 
 namespace gh::jose {
 
@@ -33,7 +34,7 @@ std::string_view strip_application(std::string_view v) {
 }
 
 tl::unexpected<Error> malformed(std::string detail) {
-  return fail(ErrorCode::JoseMalformed, {}, std::move(detail));
+  return fail(errc::JoseMalformed, {}, std::move(detail));
 }
 
 Result<std::string> optional_string(const nlohmann::json& h, const char* name) {
@@ -61,13 +62,13 @@ Result<JoseHeader> parse_protected_header(std::string_view b64, const HeaderPoli
   if (alg == h.end() || !alg->is_string()) return malformed("header has no alg");
   out.alg_name = alg->get<std::string>();
   if (iequals(out.alg_name, "none")) {
-    return fail(ErrorCode::JoseAlgNotAllowed, {}, "alg none is never accepted");
+    return fail(errc::JoseAlgNotAllowed, {}, "alg none is never accepted");
   }
   out.alg = parse_alg(out.alg_name);
 
   for (const char* name : {"jwk", "jku", "x5u", "x5c"}) {
     if (h.contains(name)) {
-      return fail(ErrorCode::JoseHeaderForbidden, {},
+      return fail(errc::JoseHeaderForbidden, {},
                   std::string("header ") + name + " is not accepted");
     }
   }
@@ -98,14 +99,14 @@ Result<JoseHeader> parse_protected_header(std::string_view b64, const HeaderPoli
           std::find(policy.understood_crit.begin(), policy.understood_crit.end(), name) !=
           policy.understood_crit.end();
       if (registered || !understood || name == "b64" || !h.contains(name)) {
-        return fail(ErrorCode::JoseCritUnsupported, {}, "critical header " + name);
+        return fail(errc::JoseCritUnsupported, {}, "critical header " + name);
       }
       out.crit.push_back(name);
     }
   }
 
   if (!policy.typ.empty() && !typ_matches(out.typ, policy.typ)) {
-    return fail(ErrorCode::JoseTypMismatch, {},
+    return fail(errc::JoseTypMismatch, {},
                 "typ is \"" + out.typ + "\", expected \"" + std::string(policy.typ) + "\"");
   }
   out.raw = std::move(h);

@@ -6,6 +6,7 @@
 
 #include "core/encoding.h"
 #include "crypto/aead.h"
+#include "crypto/error_codes.h"
 #include "crypto/jose/jws.h"
 #include "crypto/openssl.h"
 
@@ -19,13 +20,13 @@ namespace {
 constexpr size_t kCekSize = 32;  // A256GCM
 
 tl::unexpected<Error> malformed(std::string detail) {
-  return fail(ErrorCode::JoseMalformed, {}, std::move(detail));
+  return fail(errc::JoseMalformed, {}, std::move(detail));
 }
 tl::unexpected<Error> decrypt_failed(std::string detail = {}) {
-  return fail(ErrorCode::JoseDecryptFailed, {}, std::move(detail));
+  return fail(errc::JoseDecryptFailed, {}, std::move(detail));
 }
 tl::unexpected<Error> internal(std::string what) {
-  return fail(ErrorCode::CryptoInternal, {}, what + ": " + crypto::openssl_error());
+  return fail(errc::CryptoInternal, {}, what + ": " + crypto::openssl_error());
 }
 
 void put_u32(std::string& out, uint32_t v) {
@@ -120,7 +121,7 @@ std::string concat_kdf(std::string_view z, std::string_view algorithm_id, std::s
 Result<std::string> jwe_encrypt(const KeyEntry& recipient, std::string_view plaintext,
                                 Random& random, const JweEncryptOptions& options) {
   if (recipient.use != KeyUse::Enc) {
-    return fail(ErrorCode::JoseAlgNotAllowed, {}, "key " + recipient.kid + " is not for enc");
+    return fail(errc::JoseAlgNotAllowed, {}, "key " + recipient.kid + " is not for enc");
   }
   if (auto ok = check_key_fits_alg(recipient.key, recipient.alg); !ok) return fail(ok.error());
   nlohmann::json header = {
@@ -179,7 +180,7 @@ Result<DecryptedJwe> jwe_decrypt(std::string_view compact, const KeySet& keys, R
   auto header = parse_protected_header(parts->header, options.header);
   if (!header) return fail(header.error());
   if (header->enc != kEncA256Gcm) {
-    return fail(ErrorCode::JoseAlgNotAllowed, {}, "enc " + header->enc + " is not accepted");
+    return fail(errc::JoseAlgNotAllowed, {}, "enc " + header->enc + " is not accepted");
   }
 
   const KeyEntry* entry = nullptr;
@@ -196,14 +197,14 @@ Result<DecryptedJwe> jwe_decrypt(std::string_view compact, const KeySet& keys, R
     }
   }
   if (entry == nullptr) {
-    return fail(ErrorCode::JoseKeyNotFound, {},
+    return fail(errc::JoseKeyNotFound, {},
                 header->kid.empty() ? "token has no kid" : "unknown kid " + header->kid);
   }
   if (entry->state == KeyState::Revoked) {
-    return fail(ErrorCode::JoseKeyRevoked, {}, "kid " + entry->kid + " is revoked");
+    return fail(errc::JoseKeyRevoked, {}, "kid " + entry->kid + " is revoked");
   }
   if (entry->use != KeyUse::Enc || !header->alg || *header->alg != entry->alg) {
-    return fail(ErrorCode::JoseAlgNotAllowed, {},
+    return fail(errc::JoseAlgNotAllowed, {},
                 "alg " + header->alg_name + " is not allowed for kid " + entry->kid);
   }
   if (auto ok = check_key_fits_alg(entry->key, entry->alg); !ok) return fail(ok.error());

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "core/encoding.h"
+#include "crypto/error_codes.h"
 #include "crypto/openssl.h"
 
 namespace gh::jose {
@@ -25,7 +26,7 @@ constexpr size_t kP256Size = 32;
 constexpr size_t kEd25519Size = 32;
 
 tl::unexpected<Error> invalid(std::string detail) {
-  return fail(ErrorCode::JoseJwkInvalid, {}, std::move(detail));
+  return fail(errc::JoseJwkInvalid, {}, std::move(detail));
 }
 
 std::shared_ptr<EVP_PKEY> share(EVP_PKEY* p) { return {p, EVP_PKEY_free}; }
@@ -250,7 +251,7 @@ Result<Jwk> Jwk::generate(KeySpec spec) {
       break;
   }
   if (pkey == nullptr) {
-    return fail(ErrorCode::CryptoInternal, {}, "key generation failed: " + crypto::openssl_error());
+    return fail(errc::CryptoInternal, {}, "key generation failed: " + crypto::openssl_error());
   }
   return Jwk(share(pkey), type, true);
 }

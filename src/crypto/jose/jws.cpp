@@ -1,6 +1,7 @@
 #include "crypto/jose/jws.h"
 
 #include "core/encoding.h"
+#include "crypto/error_codes.h"
 #include "crypto/jose/signature.h"
 
 namespace gh::jose {
@@ -8,7 +9,7 @@ namespace gh::jose {
 namespace {
 
 tl::unexpected<Error> malformed(std::string detail) {
-  return fail(ErrorCode::JoseMalformed, {}, std::move(detail));
+  return fail(errc::JoseMalformed, {}, std::move(detail));
 }
 
 void append_member(std::string& out, std::string_view name, std::string_view value) {
@@ -33,7 +34,7 @@ const KeyEntry* single_key_for(const KeySet& keys, std::optional<Alg> alg) {
 Result<std::string> jws_sign(const KeyEntry& key, std::string_view payload,
                              const JwsSignOptions& options) {
   if (key.use != KeyUse::Sig) {
-    return fail(ErrorCode::JoseAlgNotAllowed, {}, "key " + key.kid + " is not a signing key");
+    return fail(errc::JoseAlgNotAllowed, {}, "key " + key.kid + " is not a signing key");
   }
   std::string header = "{";
   append_member(header, "alg", alg_name(key.alg));
@@ -70,15 +71,15 @@ Result<VerifiedJws> jws_verify(std::string_view compact, const KeySet& keys,
     entry = single_key_for(keys, header->alg);
   }
   if (entry == nullptr) {
-    return fail(ErrorCode::JoseKeyNotFound, {},
+    return fail(errc::JoseKeyNotFound, {},
                 header->kid.empty() ? "token has no kid" : "unknown kid " + header->kid);
   }
   if (entry->state == KeyState::Revoked) {
-    return fail(ErrorCode::JoseKeyRevoked, {}, "kid " + entry->kid + " is revoked");
+    return fail(errc::JoseKeyRevoked, {}, "kid " + entry->kid + " is revoked");
   }
   // The allow-list: the header must name exactly the algorithm this key is registered for.
   if (entry->use != KeyUse::Sig || !header->alg || *header->alg != entry->alg) {
-    return fail(ErrorCode::JoseAlgNotAllowed, {},
+    return fail(errc::JoseAlgNotAllowed, {},
                 "alg " + header->alg_name + " is not allowed for kid " + entry->kid);
   }
   if (auto ok = check_key_fits_alg(entry->key, entry->alg); !ok) return fail(ok.error());
@@ -88,7 +89,7 @@ Result<VerifiedJws> jws_verify(std::string_view compact, const KeySet& keys,
   auto signature = base64url_decode(compact.substr(dot2 + 1));
   if (!signature || signature->empty()) return malformed("signature is not base64url");
   if (!verify_bytes(entry->key, entry->alg, compact.substr(0, dot2), *signature)) {
-    return fail(ErrorCode::JoseSignatureInvalid, {}, "kid " + entry->kid);
+    return fail(errc::JoseSignatureInvalid, {}, "kid " + entry->kid);
   }
   return VerifiedJws{std::move(*header), std::move(*payload), entry->kid, entry->alg, entry->state};
 }

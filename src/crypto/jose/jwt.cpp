@@ -1,4 +1,5 @@
 #include "crypto/jose/jwt.h"
+#include "crypto/error_codes.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +9,7 @@ namespace gh::jose {
 namespace {
 
 tl::unexpected<Error> claim_invalid(std::string detail) {
-  return fail(ErrorCode::JoseClaimInvalid, {}, std::move(detail));
+  return fail(errc::JoseClaimInvalid, {}, std::move(detail));
 }
 
 Result<std::optional<int64_t>> numeric_date(const nlohmann::json& claims, const char* name) {
@@ -70,7 +71,7 @@ Result<VerifiedJwt> jwt_verify(std::string_view token, const KeySet& keys, const
 
   nlohmann::json all = nlohmann::json::parse(jws->payload, nullptr, false);
   if (all.is_discarded() || !all.is_object()) {
-    return fail(ErrorCode::JoseMalformed, {}, "JWT payload is not a JSON object");
+    return fail(errc::JoseMalformed, {}, "JWT payload is not a JSON object");
   }
   JwtClaims claims;
   auto exp = numeric_date(all, "exp");
@@ -107,20 +108,20 @@ Result<VerifiedJwt> jwt_verify(std::string_view token, const KeySet& keys, const
   if (profile.require_exp && !claims.exp) return claim_invalid("exp is required");
   if (profile.require_iat && !claims.iat) return claim_invalid("iat is required");
   if (claims.exp && now_ms >= *claims.exp * 1000 + skew_ms) {
-    return fail(ErrorCode::JoseExpired, {}, "exp " + std::to_string(*claims.exp));
+    return fail(errc::JoseExpired, {}, "exp " + std::to_string(*claims.exp));
   }
   if (claims.nbf && now_ms + skew_ms < *claims.nbf * 1000) {
-    return fail(ErrorCode::JoseNotYetValid, {}, "nbf " + std::to_string(*claims.nbf));
+    return fail(errc::JoseNotYetValid, {}, "nbf " + std::to_string(*claims.nbf));
   }
   if (claims.iat && *claims.iat * 1000 > now_ms + skew_ms) {
-    return fail(ErrorCode::JoseIatInFuture, {}, "iat " + std::to_string(*claims.iat));
+    return fail(errc::JoseIatInFuture, {}, "iat " + std::to_string(*claims.iat));
   }
   if (!profile.issuer.empty() && claims.iss != profile.issuer) {
-    return fail(ErrorCode::JoseIssuerMismatch, {}, "iss " + claims.iss);
+    return fail(errc::JoseIssuerMismatch, {}, "iss " + claims.iss);
   }
   if (!profile.audience.empty() &&
       std::find(claims.aud.begin(), claims.aud.end(), profile.audience) == claims.aud.end()) {
-    return fail(ErrorCode::JoseAudienceMismatch, {}, "expected aud " + profile.audience);
+    return fail(errc::JoseAudienceMismatch, {}, "expected aud " + profile.audience);
   }
   claims.all = std::move(all);
   return VerifiedJwt{std::move(jws->header), std::move(claims), std::move(jws->kid), jws->alg};

@@ -24,11 +24,10 @@ const KeyTimeline* newest(const std::vector<KeyTimeline>& keys, Alg alg, KeyStat
 
 Result<void> RotationPolicy::validate() const {
   if (rotation_period <= next_publish_ahead) {
-    return fail(ErrorCode::ConfigInvalid,
-                "next_publish_ahead must be shorter than rotation_period");
+    return fail(errc::ConfigInvalid, "next_publish_ahead must be shorter than rotation_period");
   }
   if (retired_publish_for < max_token_lifetime + skew) {
-    return fail(ErrorCode::ConfigInvalid,
+    return fail(errc::ConfigInvalid,
                 "retired_publish_for must cover the longest token lifetime plus the clock skew");
   }
   return {};

@@ -1,4 +1,5 @@
 #include "crypto/jose/key_set.h"
+#include "crypto/error_codes.h"
 
 #include <array>
 
@@ -15,7 +16,7 @@ constexpr std::array<std::pair<KeyState, std::string_view>, 4> kStates = {{
 std::string_view use_name(KeyUse use) { return use == KeyUse::Sig ? "sig" : "enc"; }
 
 tl::unexpected<Error> invalid(std::string detail) {
-  return fail(ErrorCode::JoseJwkInvalid, {}, std::move(detail));
+  return fail(errc::JoseJwkInvalid, {}, std::move(detail));
 }
 }  // namespace
 
@@ -35,13 +36,13 @@ std::optional<KeyState> parse_key_state(std::string_view name) {
 
 Result<void> check_key_fits_alg(const Jwk& key, Alg alg) {
   if (key.type() != key_type_for(alg)) {
-    return fail(ErrorCode::JoseKeyTypeMismatch, {},
+    return fail(errc::JoseKeyTypeMismatch, {},
                 std::string(alg_name(alg)) + " needs a " +
                     std::string(key_type_name(key_type_for(alg))) + " key, not " +
                     std::string(key_type_name(key.type())));
   }
   if (key.type() == KeyType::RSA && key.bits() < 2048) {
-    return fail(ErrorCode::JoseKeyTypeMismatch, {}, "RSA keys must have at least 2048 bits");
+    return fail(errc::JoseKeyTypeMismatch, {}, "RSA keys must have at least 2048 bits");
   }
   return {};
 }
@@ -167,14 +168,14 @@ std::vector<KeyRecord> KeySet::to_records() const {
 }
 
 Result<KeySet> KeySet::with_state(std::string_view kid, KeyState state) const {
-  if (find(kid) == nullptr) return fail(ErrorCode::JoseKeyNotFound, {}, std::string(kid));
+  if (find(kid) == nullptr) return fail(errc::JoseKeyNotFound, {}, std::string(kid));
   KeySet copy = *this;
   copy.entries_[copy.by_kid_.at(std::string(kid))].state = state;
   return copy;
 }
 
 Result<KeySet> KeySet::without(std::string_view kid) const {
-  if (find(kid) == nullptr) return fail(ErrorCode::JoseKeyNotFound, {}, std::string(kid));
+  if (find(kid) == nullptr) return fail(errc::JoseKeyNotFound, {}, std::string(kid));
   KeySet copy;
   for (const auto& e : entries_) {
     if (e.kid != kid) {

@@ -4,6 +4,7 @@
 
 #include <unordered_map>
 
+#include "crypto/error_codes.h"
 #include "crypto/jose/key_set.h"
 #include "crypto/openssl.h"
 
@@ -110,22 +111,22 @@ std::string ecdsa_raw_to_der(std::string_view raw) {
 
 Result<std::string> sign_bytes(const Jwk& key, Alg alg, std::string_view input) {
   if (!is_signing_alg(alg)) {
-    return fail(ErrorCode::JoseAlgNotAllowed, {}, std::string(alg_name(alg)) + " does not sign");
+    return fail(errc::JoseAlgNotAllowed, {}, std::string(alg_name(alg)) + " does not sign");
   }
   if (auto ok = check_key_fits_alg(key, alg); !ok) return fail(ok.error());
-  if (!key.has_private()) return fail(ErrorCode::CryptoInternal, {}, "signing needs a private key");
+  if (!key.has_private()) return fail(errc::CryptoInternal, {}, "signing needs a private key");
   EVP_MD_CTX* ctx = operation_ctx(key.pkey(), alg, true);
   // EVP_PKEY_get_size bounds every signature (DER ECDSA included): one call, no length query.
   size_t len = static_cast<size_t>(EVP_PKEY_get_size(key.pkey()));
   std::string sig(len, '\0');
   if (ctx == nullptr ||
       EVP_DigestSign(ctx, bytes_of(sig), &len, bytes_of(input), input.size()) != 1) {
-    return fail(ErrorCode::CryptoInternal, {}, "sign: " + crypto::openssl_error());
+    return fail(errc::CryptoInternal, {}, "sign: " + crypto::openssl_error());
   }
   sig.resize(len);
   if (alg == Alg::ES256) {
     sig = ecdsa_der_to_raw(sig);
-    if (sig.empty()) return fail(ErrorCode::CryptoInternal, {}, "ECDSA signature encoding");
+    if (sig.empty()) return fail(errc::CryptoInternal, {}, "ECDSA signature encoding");
   }
   return sig;
 }

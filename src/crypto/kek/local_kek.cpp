@@ -6,6 +6,7 @@
 
 #include "core/encoding.h"
 #include "crypto/aead.h"
+#include "crypto/error_codes.h"
 #include "crypto/openssl.h"
 
 namespace gh::crypto {
@@ -14,7 +15,7 @@ namespace {
 constexpr char kVersion = 0x01;
 
 tl::unexpected<Error> kek_invalid(std::string detail) {
-  return fail(ErrorCode::CryptoKekInvalid, {}, std::move(detail));
+  return fail(errc::CryptoKekInvalid, {}, std::move(detail));
 }
 
 std::optional<std::string> from_hex(std::string_view hex) {
@@ -95,7 +96,7 @@ Result<std::string> LocalKek::wrap(std::string_view data_key, std::string_view c
   out += nonce;
   std::string tag;
   if (!aes256gcm_encrypt(key_, nonce, context, data_key, out, tag)) {
-    return fail(ErrorCode::CryptoInternal, {}, "local KEK wrap");
+    return fail(errc::CryptoInternal, {}, "local KEK wrap");
   }
   out += tag;
   return out;
@@ -103,7 +104,7 @@ Result<std::string> LocalKek::wrap(std::string_view data_key, std::string_view c
 
 Result<std::string> LocalKek::unwrap(std::string_view wrapped, std::string_view context) {
   if (wrapped.size() < 1 + kGcmNonceSize + kGcmTagSize || wrapped[0] != kVersion) {
-    return fail(ErrorCode::CryptoDecryptFailed, {}, "wrapped key format");
+    return fail(errc::CryptoDecryptFailed, {}, "wrapped key format");
   }
   const auto nonce = wrapped.substr(1, kGcmNonceSize);
   const auto body =
@@ -111,7 +112,7 @@ Result<std::string> LocalKek::unwrap(std::string_view wrapped, std::string_view 
   const auto tag = wrapped.substr(wrapped.size() - kGcmTagSize);
   std::string key;
   if (!aes256gcm_decrypt(key_, nonce, context, body, tag, key)) {
-    return fail(ErrorCode::CryptoDecryptFailed, {}, "wrapped key does not authenticate");
+    return fail(errc::CryptoDecryptFailed, {}, "wrapped key does not authenticate");
   }
   return key;
 }

@@ -1,10 +1,11 @@
 #include "crypto/kek/pkcs11_kek.h"
+#include "crypto/error_codes.h"
 
 namespace gh::crypto {
 
 Result<std::shared_ptr<Pkcs11Kek>> Pkcs11Kek::open(Pkcs11KekConfig config, Random& random) {
   if (config.id.empty() || config.key_label.empty()) {
-    return fail(ErrorCode::CryptoKekInvalid, {}, "a pkcs11 KEK needs an id and a key label");
+    return fail(errc::CryptoKekInvalid, {}, "a pkcs11 KEK needs an id and a key label");
   }
   auto module = Pkcs11Module::load(config.module_path);
   if (!module) return fail(module.error());

@@ -8,6 +8,7 @@
 #include <map>
 #include <vector>
 
+#include "crypto/error_codes.h"
 #include "crypto/openssl.h"
 
 namespace gh::crypto {
@@ -69,8 +70,8 @@ std::map<std::string, std::weak_ptr<Pkcs11Module>>& registry() {
 
 Error pkcs11_error(std::string_view call, unsigned long rv) {
   const ErrorCode code = (rv == CKR_ENCRYPTED_DATA_INVALID || rv == CKR_ENCRYPTED_DATA_LEN_RANGE)
-                             ? ErrorCode::CryptoDecryptFailed
-                             : ErrorCode::CryptoCustomerKeyUnavailable;
+                             ? errc::CryptoDecryptFailed
+                             : errc::CryptoCustomerKeyUnavailable;
   return Error(code, {}, std::string(call) + ": " + rv_name(rv));
 }
 
@@ -81,14 +82,14 @@ Result<std::shared_ptr<Pkcs11Module>> Pkcs11Module::load(const std::string& path
   module->path_ = path;
   module->handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (module->handle_ == nullptr) {
-    return fail(ErrorCode::CryptoCustomerKeyUnavailable, {},
+    return fail(errc::CryptoCustomerKeyUnavailable, {},
                 "cannot load PKCS#11 module " + path + ": " + dlerror());
   }
   auto get_list =
       reinterpret_cast<CK_C_GetFunctionList>(dlsym(module->handle_, "C_GetFunctionList"));
   CK_FUNCTION_LIST_PTR fn = nullptr;
   if (get_list == nullptr || get_list(&fn) != CKR_OK || fn == nullptr) {
-    return fail(ErrorCode::CryptoCustomerKeyUnavailable, {}, path + " is not a PKCS#11 module");
+    return fail(errc::CryptoCustomerKeyUnavailable, {}, path + " is not a PKCS#11 module");
   }
   module->fn_ = fn;
   CK_C_INITIALIZE_ARGS args{};
@@ -148,7 +149,7 @@ Result<void> Pkcs11Token::ensure_session() {
     }
   }
   if (!found) {
-    return fail(ErrorCode::CryptoCustomerKeyUnavailable, {},
+    return fail(errc::CryptoCustomerKeyUnavailable, {},
                 "no PKCS#11 token labelled " + token_label_);
   }
   CK_SESSION_HANDLE session = 0;
@@ -185,13 +186,12 @@ Result<std::optional<unsigned long>> Pkcs11Token::find_key(std::string_view labe
     fn->C_FindObjectsFinal(*session_);
     if (rv != CKR_OK) return fail(pkcs11_error("C_FindObjects", rv));
     if (n > 1) {
-      return fail(ErrorCode::CryptoCustomerKeyUnavailable, {},
-                  "several PKCS#11 keys are labelled " + l);
+      return fail(errc::CryptoCustomerKeyUnavailable, {}, "several PKCS#11 keys are labelled " + l);
     }
     if (n == 0) return std::optional<unsigned long>();
     return std::optional<unsigned long>(handles[0]);
   }
-  return fail(ErrorCode::CryptoCustomerKeyUnavailable, {}, "PKCS#11 session lost");
+  return fail(errc::CryptoCustomerKeyUnavailable, {}, "PKCS#11 session lost");
 }
 
 Result<void> Pkcs11Token::create_aes_key(std::string_view label, std::optional<std::string> value) {
@@ -212,7 +212,7 @@ Result<void> Pkcs11Token::create_aes_key(std::string_view label, std::optional<s
   CK_OBJECT_HANDLE handle = 0;
   CK_RV rv;
   if (value) {
-    if (value->size() != 32) return fail(ErrorCode::CryptoKekInvalid, {}, "AES-256 key size");
+    if (value->size() != 32) return fail(errc::CryptoKekInvalid, {}, "AES-256 key size");
     tmpl.push_back({CKA_VALUE, value->data(), value->size()});
     rv = fn->C_CreateObject(*session_, tmpl.data(), tmpl.size(), &handle);
     cleanse(*value);
@@ -228,7 +228,7 @@ Result<void> Pkcs11Token::create_aes_key(std::string_view label, std::optional<s
 Result<void> Pkcs11Token::set_key_usable(std::string_view label, bool usable) {
   auto handle = find_key(label);
   if (!handle) return fail(handle.error());
-  if (!*handle) return fail(ErrorCode::CryptoCustomerKeyUnavailable, {}, "no such key");
+  if (!*handle) return fail(errc::CryptoCustomerKeyUnavailable, {}, "no such key");
   CK_BBOOL v = usable ? CK_TRUE : CK_FALSE;
   CK_ATTRIBUTE tmpl[] = {{CKA_DECRYPT, &v, sizeof v}, {CKA_UNWRAP, &v, sizeof v}};
   const CK_RV rv = fns(*module_)->C_SetAttributeValue(*session_, **handle, tmpl, 2);
@@ -250,10 +250,9 @@ Result<std::string> Pkcs11Token::gcm_encrypt(std::string_view label, std::string
   auto handle = find_key(label);
   if (!handle) return fail(handle.error());
   if (!*handle) {
-    return fail(ErrorCode::CryptoCustomerKeyUnavailable, {},
-                "no PKCS#11 key " + std::string(label));
+    return fail(errc::CryptoCustomerKeyUnavailable, {}, "no PKCS#11 key " + std::string(label));
   }
-  if (nonce.size() != kNonceSize) return fail(ErrorCode::CryptoInternal, {}, "GCM nonce size");
+  if (nonce.size() != kNonceSize) return fail(errc::CryptoInternal, {}, "GCM nonce size");
   CK_FUNCTION_LIST_PTR fn = fns(*module_);
   std::string iv(nonce), a(aad), in(plaintext);
   CK_GCM_PARAMS params{};
@@ -279,13 +278,12 @@ Result<std::string> Pkcs11Token::gcm_encrypt(std::string_view label, std::string
 Result<std::string> Pkcs11Token::gcm_decrypt(std::string_view label, std::string_view aad,
                                              std::string_view wrapped) {
   if (wrapped.size() < kNonceSize + kTagSize) {
-    return fail(ErrorCode::CryptoDecryptFailed, {}, "wrapped key too short");
+    return fail(errc::CryptoDecryptFailed, {}, "wrapped key too short");
   }
   auto handle = find_key(label);
   if (!handle) return fail(handle.error());
   if (!*handle) {
-    return fail(ErrorCode::CryptoCustomerKeyUnavailable, {},
-                "no PKCS#11 key " + std::string(label));
+    return fail(errc::CryptoCustomerKeyUnavailable, {}, "no PKCS#11 key " + std::string(label));
   }
   CK_FUNCTION_LIST_PTR fn = fns(*module_);
   std::string iv(wrapped.substr(0, kNonceSize)), a(aad), in(wrapped.substr(kNonceSize));

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "crypto/aead.h"
+#include "crypto/error_codes.h"
 #include "crypto/openssl.h"
 
 namespace gh::crypto {
@@ -13,7 +14,7 @@ namespace gh::crypto {
 namespace {
 
 tl::unexpected<Error> decrypt_failed(std::string detail) {
-  return fail(ErrorCode::CryptoDecryptFailed, {}, std::move(detail));
+  return fail(errc::CryptoDecryptFailed, {}, std::move(detail));
 }
 
 std::string_view view_of(const DataKeyBytes& key) { return {key.data(), key.size()}; }
@@ -32,7 +33,7 @@ Result<DataKeyRecord> InMemoryDataKeyRepository::find(std::string_view id) {
   for (const auto& r : records_) {
     if (r.id == id) return r;
   }
-  return fail(ErrorCode::CryptoDataKeyNotFound, {}, "data key " + std::string(id));
+  return fail(errc::CryptoDataKeyNotFound, {}, "data key " + std::string(id));
 }
 
 Result<std::optional<DataKeyRecord>> InMemoryDataKeyRepository::find_active(
@@ -49,7 +50,7 @@ Result<std::optional<DataKeyRecord>> InMemoryDataKeyRepository::find_active(
 Result<void> InMemoryDataKeyRepository::insert_active(const DataKeyRecord& record) {
   std::lock_guard lock(mutex_);
   for (auto& r : records_) {
-    if (r.id == record.id) return fail(ErrorCode::StoreConflict, {}, "duplicate data key id");
+    if (r.id == record.id) return fail(errc::StoreConflict, {}, "duplicate data key id");
     if (r.environment == record.environment && r.organization == record.organization) {
       r.active = false;
     }
@@ -70,7 +71,7 @@ Result<void> InMemoryDataKeyRepository::update_wrapping(std::string_view id,
       return {};
     }
   }
-  return fail(ErrorCode::CryptoDataKeyNotFound, {}, "data key " + std::string(id));
+  return fail(errc::CryptoDataKeyNotFound, {}, "data key " + std::string(id));
 }
 
 Result<std::vector<DataKeyRecord>> InMemoryDataKeyRepository::list_by_kek(std::string_view kek_id) {
@@ -148,7 +149,7 @@ Result<std::pair<std::string, DataKeyBytes>> Sealer::active_key(std::string_view
   auto record = repository_.find_active(environment, organization);
   if (!record) return fail(record.error());
   if (!*record) {
-    return fail(ErrorCode::CryptoDataKeyNotFound, {},
+    return fail(errc::CryptoDataKeyNotFound, {},
                 "organization " + std::string(organization) + " has no data key");
   }
   auto key = unwrap(**record);
@@ -171,7 +172,7 @@ Result<std::string> Sealer::seal(const SealContext& context, std::string_view pl
   append_seal_aad(aad, std::string_view(out).substr(0, header_size), context);
   std::string tag;
   if (!aes256gcm_encrypt(view_of(active->second), nonce, aad, plaintext, out, tag)) {
-    return fail(ErrorCode::CryptoInternal, {}, "AES-256-GCM seal");
+    return fail(errc::CryptoInternal, {}, "AES-256-GCM seal");
   }
   out += tag;
   return out;
@@ -187,7 +188,7 @@ Result<std::string> Sealer::open(const SealContext& context, std::string_view se
   } else {
     auto record = repository_.find(view->key_id);
     if (!record) {
-      if (record.error().code == ErrorCode::CryptoDataKeyNotFound) {
+      if (record.error().code == errc::CryptoDataKeyNotFound) {
         return decrypt_failed("unknown data key");
       }
       return fail(record.error());

@@ -7,6 +7,7 @@
 
 #include "core/encoding.h"
 #include "federation/attributes.h"
+#include "federation/error_codes.h"
 #include "tenancy/secrets.h"
 
 namespace gh::federation::testidp {
@@ -16,12 +17,12 @@ namespace {
 constexpr std::string_view kStateLabel = "gatehouse.testidp.state.v1:";
 
 Error invalid(const std::string& field, const std::string& message) {
-  Error e(ErrorCode::ConnectionInvalid, message);
+  Error e(errc::ConnectionInvalid, message);
   e.extra["field"] = field;
   return e;
 }
 
-Error state_invalid(const std::string& why) { return Error(ErrorCode::LoginStateInvalid, {}, why); }
+Error state_invalid(const std::string& why) { return Error(errc::LoginStateInvalid, {}, why); }
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -209,8 +210,8 @@ Result<VerifiedLogin> TestIdpConnection::finish(const FinishRequest& request, Tr
   trace.check("login.email_missing", !id.email.empty(),
               id.email.empty() ? "no valid email: the test IdP derives the subject from it" : "");
   if (id.email.empty()) {
-    return fail(Error(ErrorCode::LoginEmailMissing,
-                      "The test IdP needs a valid email address to sign in as"));
+    return fail(
+        Error(errc::LoginEmailMissing, "The test IdP needs a valid email address to sign in as"));
   }
   id.subject = subject_for_email(id.email);
   id.email_verified = attributes->value("email_verified", false);
@@ -228,7 +229,7 @@ Result<VerifiedLogin> TestIdpConnection::finish(const FinishRequest& request, Tr
                           : "'" + level + "' is not in the connection's acr_mapping");
   if (!level_known) {
     return fail(Error(
-        ErrorCode::LoginAcrUnknown,
+        errc::LoginAcrUnknown,
         "The authentication level '" + level + "' is not one this connection maps (acr_mapping)"));
   }
   out.acr = mapping[level].get<std::string>();
@@ -253,7 +254,7 @@ Result<VerifiedLogin> TestIdpConnection::finish(const FinishRequest& request, Tr
 Result<bool> TestIdpFactory::validate(const store::Environment& environment, store::Connection& c,
                                       const ConnectionDeps&) const {
   if (environment.kind != "sandbox") {
-    return fail(Error(ErrorCode::ConnectionSandboxOnly,
+    return fail(Error(errc::ConnectionSandboxOnly,
                       "The built-in test IdP exists only in sandbox environments; '" +
                           environment.name + "' is a " + environment.kind +
                           " environment. Use a SAML or OIDC connection here."));

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
+#include "oauth/error_codes.h"
 
 namespace gh::store {
 
@@ -104,12 +105,12 @@ constexpr const char* kResourceColumns =
       soci::into(r.updated)
 
 Error app_not_found(std::string_view what) {
-  return Error(ErrorCode::ApplicationNotFound,
+  return Error(errc::ApplicationNotFound,
                "No application '" + std::string(what) + "' in this environment or organization");
 }
 
 Error resource_not_found(std::string_view what) {
-  return Error(ErrorCode::ResourceNotFound,
+  return Error(errc::ResourceNotFound,
                "No resource '" + std::string(what) + "' in this environment");
 }
 
@@ -147,7 +148,7 @@ Result<Application> SqlApplicationRepository::create(const Application& in) {
   st.execute(true);
   if (st.get_affected_rows() == 0) {
     return fail(
-        ErrorCode::ApplicationAlreadyExists,
+        errc::ApplicationAlreadyExists,
         "Another application in this environment already has the client_id '" + a.client_id + "'");
   }
   return a;
@@ -239,7 +240,7 @@ Result<Application> SqlApplicationRepository::update(const Application& app) {
        soci::use(expected));
   st.execute(true);
   if (st.get_affected_rows() == 0) {
-    return fail(ErrorCode::RequestPreconditionFailed,
+    return fail(errc::RequestPreconditionFailed,
                 "The application changed since you read it (now at version " +
                     std::to_string(current->version) + "); read it again and retry");
   }
@@ -327,7 +328,7 @@ Result<ClientSecret> SqlApplicationRepository::revoke_secret(std::string_view en
     }
     return s;
   }
-  return fail(ErrorCode::ClientSecretNotFound,
+  return fail(errc::ClientSecretNotFound,
               "No client secret '" + std::string(secret_id) + "' on this application");
 }
 
@@ -347,7 +348,7 @@ Result<Resource> SqlApplicationRepository::create_resource(const Resource& in) {
   st.execute(true);
   if (st.get_affected_rows() == 0) {
     return fail(
-        ErrorCode::ResourceAlreadyExists,
+        errc::ResourceAlreadyExists,
         "Another resource in this environment already has the identifier '" + res.identifier + "'");
   }
   return res;
@@ -414,7 +415,7 @@ Result<Resource> SqlApplicationRepository::update_resource(const Resource& in) {
        soci::use(res.environment_id), soci::use(res.id), soci::use(expected));
   st.execute(true);
   if (st.get_affected_rows() == 0) {
-    return fail(ErrorCode::RequestPreconditionFailed,
+    return fail(errc::RequestPreconditionFailed,
                 "The resource changed since you read it (now at version " +
                     std::to_string(current->version) + "); read it again and retry");
   }
@@ -474,7 +475,7 @@ Result<ResourceGrant> SqlApplicationRepository::set_grant(const ResourceGrant& i
   for (const auto& name : g.permissions) {
     if (std::none_of(res->permissions.begin(), res->permissions.end(),
                      [&](const Permission& p) { return p.name == name; })) {
-      return fail(ErrorCode::GrantInvalid,
+      return fail(errc::GrantInvalid,
                   "The resource '" + res->identifier + "' defines no permission '" + name + "'");
     }
   }

@@ -1,16 +1,17 @@
 #include "store/sql/catalog_repo.h"
+#include "catalog/error_codes.h"
 
 namespace gh::store {
 
 namespace {
 
 Error version_not_found(int64_t version) {
-  return Error(ErrorCode::CatalogVersionNotFound,
+  return Error(errc::CatalogVersionNotFound,
                "This catalog has no version " + std::to_string(version));
 }
 
 Error conflict() {
-  return Error(ErrorCode::RequestPreconditionFailed,
+  return Error(errc::RequestPreconditionFailed,
                "The catalog was changed by someone else; read it again");
 }
 

@@ -1,6 +1,7 @@
 #include "store/sql/connection_repo.h"
 
 #include "core/ids.h"
+#include "federation/error_codes.h"
 
 namespace gh::store {
 
@@ -61,12 +62,12 @@ struct TransactionRow {
       soci::into(r.expires_at), soci::into(r.finished_at)
 
 Error connection_not_found(std::string_view id) {
-  return Error(ErrorCode::ConnectionNotFound,
+  return Error(errc::ConnectionNotFound,
                "No connection '" + std::string(id) + "' on this organization");
 }
 
 Error name_taken_error(const std::string& name) {
-  return Error(ErrorCode::ConnectionNameTaken,
+  return Error(errc::ConnectionNameTaken,
                "The organization already has a connection named '" + name + "'");
 }
 
@@ -132,7 +133,7 @@ Result<Connection> SqlConnectionRepository::update(const Connection& c, int64_t 
   auto current = get(c.environment_id, c.organization_id, c.id);
   if (!current) return current;
   if (current->version != expected_version) {
-    return fail(ErrorCode::RequestPreconditionFailed,
+    return fail(errc::RequestPreconditionFailed,
                 "The connection changed since you read it (now at version " +
                     std::to_string(current->version) + "); read it again and retry");
   }
@@ -151,7 +152,7 @@ Result<Connection> SqlConnectionRepository::update(const Connection& c, int64_t 
       soci::use(c.organization_id), soci::use(c.environment_id), soci::use(c.id),
       soci::use(expected), soci::into(new_version);
   if (!ctx_.sql.got_data()) {
-    return fail(ErrorCode::RequestPreconditionFailed,
+    return fail(errc::RequestPreconditionFailed,
                 "The connection changed since you read it; read it again and retry");
   }
   return get(c.environment_id, c.organization_id, c.id);
@@ -198,7 +199,7 @@ Result<LoginTransaction> SqlConnectionRepository::get_transaction(std::string_vi
                            "AND environment_id = :env AND expires_at > :now",
        soci::use(org), soci::use(tid), soci::use(env), soci::use(now), GH_TRANSACTION_INTO(r));
   st.execute(true);
-  if (!st.got_data()) return fail(ErrorCode::LoginTransactionNotFound);
+  if (!st.got_data()) return fail(errc::LoginTransactionNotFound);
   return r.to_transaction();
 }
 
@@ -214,7 +215,7 @@ Result<LoginTransaction> SqlConnectionRepository::finish_transaction(
               "id = :id AND finished_at = 0 RETURNING 1",
       soci::use(now), soci::use(current->organization_id), soci::use(current->id),
       soci::into(updated);
-  if (!ctx_.sql.got_data()) return fail(ErrorCode::LoginTransactionUsed);
+  if (!ctx_.sql.got_data()) return fail(errc::LoginTransactionUsed);
   current->finished_at_ms = now_ms;
   return current;
 }
@@ -260,7 +261,7 @@ Result<LoginTrace> SqlLoginTraceRepository::get(std::string_view environment_id,
        soci::into(t.body_sealed), soci::into(created), soci::into(updated), soci::into(expires));
   st.execute(true);
   if (!st.got_data()) {
-    return fail(ErrorCode::LoginTraceNotFound,
+    return fail(errc::LoginTraceNotFound,
                 "No login trace '" + req + "' in this organization (unknown or past retention)");
   }
   t.created_at_ms = created;

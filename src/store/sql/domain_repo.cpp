@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/ids.h"
+#include "tenancy/error_codes.h"
 
 namespace gh::store {
 
@@ -31,12 +32,11 @@ struct DomainRow {
       soci::into(r.checked_at), soci::into(r.next_check_at)
 
 Error not_found(std::string_view name) {
-  return Error(ErrorCode::DomainNotFound,
-               "No domain '" + std::string(name) + "' on this organization");
+  return Error(errc::DomainNotFound, "No domain '" + std::string(name) + "' on this organization");
 }
 
 Error claimed(std::string_view name) {
-  return Error(ErrorCode::DomainAlreadyClaimed,
+  return Error(errc::DomainAlreadyClaimed,
                "'" + std::string(name) +
                    "' is verified by another organization in this environment; it must be "
                    "removed there (or stop verifying) before this organization can claim it");
@@ -69,7 +69,7 @@ Result<Domain> SqlDomainRepository::create(const Domain& in) {
       soci::use(d.token), soci::use(d.state), soci::use(d.last_error), soci::use(created),
       soci::use(created), soci::use(zero), soci::use(zero), soci::use(next), soci::into(inserted);
   if (!ctx_.sql.got_data()) {
-    return fail(ErrorCode::DomainAlreadyAdded,
+    return fail(errc::DomainAlreadyAdded,
                 "This organization already has the domain '" + d.name + "'");
   }
   return d;

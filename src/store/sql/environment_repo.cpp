@@ -32,7 +32,7 @@ struct Row {
 }  // namespace
 
 Result<Environment> SqlEnvironmentRepository::create(const Environment& in) {
-  if (!is_valid_environment_name(in.name)) return fail(ErrorCode::EnvironmentInvalidName);
+  if (!is_valid_environment_name(in.name)) return fail(errc::EnvironmentInvalidName);
   Environment env = in;
   if (env.id.empty()) env.id = new_uuid_v7(ctx_.clock);
   if (env.display_name.empty()) env.display_name = env.name;
@@ -47,7 +47,7 @@ Result<Environment> SqlEnvironmentRepository::create(const Environment& in) {
       soci::use(env.id), soci::use(env.name), soci::use(env.display_name), soci::use(env.kind),
       soci::use(version), soci::use(created), soci::use(updated), soci::into(inserted);
   if (!ctx_.sql.got_data()) {
-    return fail(ErrorCode::EnvironmentAlreadyExists,
+    return fail(errc::EnvironmentAlreadyExists,
                 "An environment named '" + env.name + "' already exists");
   }
   return env;
@@ -60,7 +60,7 @@ Result<Environment> SqlEnvironmentRepository::get(std::string_view name) {
       soci::into(r.id), soci::into(r.name), soci::into(r.display_name), soci::into(r.kind),
       soci::into(r.version), soci::into(r.created_at), soci::into(r.updated_at);
   if (!ctx_.sql.got_data()) {
-    return fail(ErrorCode::EnvironmentNotFound, "No environment named '" + n + "'");
+    return fail(errc::EnvironmentNotFound, "No environment named '" + n + "'");
   }
   return r.to_env();
 }
@@ -89,7 +89,7 @@ Result<Environment> SqlEnvironmentRepository::update(const Environment& env,
   if (!ctx_.sql.got_data()) {
     auto current = get(env.name);
     if (!current) return fail(current.error());
-    return fail(ErrorCode::RequestPreconditionFailed,
+    return fail(errc::RequestPreconditionFailed,
                 "The environment changed since you read it (now at version " +
                     std::to_string(current->version) + "); read it again and retry");
   }

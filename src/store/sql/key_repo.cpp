@@ -1,6 +1,7 @@
 #include "store/sql/key_repo.h"
 
 #include "core/encoding.h"
+#include "crypto/error_codes.h"
 
 namespace gh::store {
 
@@ -11,7 +12,7 @@ constexpr const char* kSigningColumns =
     "state_since, created_at";
 
 Error signing_key_not_found(std::string_view kid) {
-  return Error(ErrorCode::KeyNotFound, "No signing key '" + std::string(kid) + "' on this issuer");
+  return Error(errc::KeyNotFound, "No signing key '" + std::string(kid) + "' on this issuer");
 }
 
 // Binary values (sealed keys, wrapped data keys) are stored as base64 text: both backends
@@ -59,7 +60,7 @@ Result<void> SqlKeyRepository::insert_signing_key(const SigningKeyRow& row) {
         soci::use(sealed), soci::use(since), soci::use(created);
   } catch (const soci::soci_error& e) {
     if (!is_constraint_violation(e)) throw;
-    return fail(ErrorCode::KeyAlreadyExists, "A signing key '" + row.kid + "' already exists");
+    return fail(errc::KeyAlreadyExists, "A signing key '" + row.kid + "' already exists");
   }
   return {};
 }
@@ -137,7 +138,7 @@ Result<DataKeyRow> SqlKeyRepository::find_data_key(std::string_view id) {
   auto rows = select_data_keys("id = :a AND :b = ''", std::string(id), "");
   if (!rows) return fail(rows.error());
   if (rows->empty()) {
-    return fail(ErrorCode::CryptoDataKeyNotFound, "No data key '" + std::string(id) + "'");
+    return fail(errc::CryptoDataKeyNotFound, "No data key '" + std::string(id) + "'");
   }
   return rows->front();
 }
@@ -172,7 +173,7 @@ Result<void> SqlKeyRepository::rewrap_data_key(std::string_view id, std::string_
                         soci::use(k), soci::use(w), soci::use(i));
   st.execute(true);
   if (st.get_affected_rows() == 0) {
-    return fail(ErrorCode::CryptoDataKeyNotFound, "No data key '" + i + "'");
+    return fail(errc::CryptoDataKeyNotFound, "No data key '" + i + "'");
   }
   return {};
 }
@@ -210,7 +211,7 @@ Result<KeySettingsRow> SqlKeyRepository::put_settings(const KeySettingsRow& in,
           soci::use(version), soci::use(at);
     } catch (const soci::soci_error& e) {
       if (!is_constraint_violation(e)) throw;
-      return fail(ErrorCode::RequestPreconditionFailed,
+      return fail(errc::RequestPreconditionFailed,
                   "The key settings were changed by someone else; read them again");
     }
     return r;
@@ -223,7 +224,7 @@ Result<KeySettingsRow> SqlKeyRepository::put_settings(const KeySettingsRow& in,
        soci::use(r.environment_id), soci::use(expected));
   st.execute(true);
   if (st.get_affected_rows() == 0) {
-    return fail(ErrorCode::RequestPreconditionFailed,
+    return fail(errc::RequestPreconditionFailed,
                 "The key settings were changed by someone else; read them again");
   }
   return r;

@@ -15,17 +15,17 @@ Result<LibPq> open_libpq() {
   void* handle = dlopen(kLibrary, RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     const char* why = dlerror();
-    return fail(ErrorCode::StoreUnavailable,
+    return fail(errc::StoreUnavailable,
                 std::string("PostgreSQL needs the client library ") + kLibrary +
                     ", which cannot be loaded (install libpq5)",
                 why ? why : "");
   }
   LibPq pq;
-#define GATEHOUSE_LIBPQ_RESOLVE(name)                                                        \
-  pq.name = reinterpret_cast<decltype(pq.name)>(dlsym(handle, #name));                       \
-  if (!pq.name) {                                                                            \
-    return fail(ErrorCode::StoreUnavailable, std::string("the PostgreSQL client library ") + \
-                                                 kLibrary + " has no " #name " (too old?)"); \
+#define GATEHOUSE_LIBPQ_RESOLVE(name)                                                              \
+  pq.name = reinterpret_cast<decltype(pq.name)>(dlsym(handle, #name));                             \
+  if (!pq.name) {                                                                                  \
+    return fail(errc::StoreUnavailable, std::string("the PostgreSQL client library ") + kLibrary + \
+                                            " has no " #name " (too old?)");                       \
   }
   GATEHOUSE_LIBPQ_FUNCTIONS(GATEHOUSE_LIBPQ_RESOLVE)
 #undef GATEHOUSE_LIBPQ_RESOLVE
@@ -36,7 +36,7 @@ Result<LibPq> open_libpq() {
 
 Result<const LibPq*> load_libpq() {
   static std::once_flag once;
-  static Result<LibPq> loaded = fail(ErrorCode::StoreUnavailable);
+  static Result<LibPq> loaded = fail(errc::StoreUnavailable);
   std::call_once(once, [] { loaded = open_libpq(); });
   if (!loaded) return fail(loaded.error());
   return &*loaded;

@@ -1,4 +1,5 @@
 #include "store/sql/oauth_grant_repo.h"
+#include "oauth/error_codes.h"
 
 #include <nlohmann/json.hpp>
 
@@ -58,7 +59,7 @@ Result<PendingAuthorization> SqlOAuthGrantRepository::get_pending(std::string_vi
        soci::into(p.params), soci::into(c), soci::into(e));
   st.execute(true);
   if (!st.got_data()) {
-    return fail(ErrorCode::OAuthRequestNotFound,
+    return fail(errc::OAuthRequestNotFound,
                 "The authorization request is unknown or has expired; start the sign-in again");
   }
   p.created_at_ms = c;

@@ -15,7 +15,7 @@ Result<OutboxCursor> OutboxCursor::decode(std::string_view text) {
   if (text.empty()) return OutboxCursor{};
   auto raw = base64url_decode(text);
   const auto bad = [] {
-    return fail(ErrorCode::RequestInvalidParameter,
+    return fail(errc::RequestInvalidParameter,
                 "The cursor is not one Gatehouse gave out; start again without it");
   };
   if (!raw) return bad();

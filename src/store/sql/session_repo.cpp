@@ -1,4 +1,5 @@
 #include "store/sql/session_repo.h"
+#include "sessions/error_codes.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -60,8 +61,7 @@ struct SessionRow {
       soci::into(r.clients)
 
 Error not_found(std::string_view sid) {
-  return Error(ErrorCode::SessionNotFound,
-               "No session '" + std::string(sid) + "' in this organization");
+  return Error(errc::SessionNotFound, "No session '" + std::string(sid) + "' in this organization");
 }
 
 }  // namespace
@@ -82,7 +82,7 @@ Result<Session> SqlSessionRepository::create(const Session& in) {
       soci::use(created), soci::use(seen), soci::use(idle), soci::use(absolute), soci::use(revoked),
       soci::use(s.revoked_reason), soci::use(clients), soci::into(inserted);
   if (!ctx_.sql.got_data()) {
-    return fail(ErrorCode::ServerInternal, "", "session id or cookie lookup collision");
+    return fail(errc::ServerInternal, "", "session id or cookie lookup collision");
   }
   return s;
 }
@@ -198,7 +198,7 @@ Result<bool> SqlSessionRepository::add_client(std::string_view environment_id,
         soci::use(before), soci::into(hit);
     if (ctx_.sql.got_data()) return true;
   }
-  return fail(ErrorCode::StoreUnavailable, "the session is being changed; retry");
+  return fail(errc::StoreUnavailable, "the session is being changed; retry");
 }
 
 Result<int64_t> SqlSessionRepository::count_live_for_user(std::string_view environment_id,

@@ -33,7 +33,7 @@ Result<std::pair<Backend, std::string>> parse_store_url(const std::string& url) 
   if (url.rfind("sqlite:", 0) == 0) {
     std::string path = url.substr(7);
     if (path.rfind("//", 0) == 0) path = path.substr(2);  // sqlite://PATH
-    if (path.empty()) return fail(ErrorCode::ConfigInvalid, "store: sqlite: needs a file path");
+    if (path.empty()) return fail(errc::ConfigInvalid, "store: sqlite: needs a file path");
     return std::pair{Backend::sqlite, path};
   }
   if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) {
@@ -45,7 +45,7 @@ Result<std::pair<Backend, std::string>> parse_store_url(const std::string& url) 
     if (!opts) {
       std::string msg = err ? err : "unparseable";
       if (err) (*pq)->PQfreemem(err);
-      return fail(ErrorCode::ConfigInvalid, "store: not a valid PostgreSQL URL: " + msg);
+      return fail(errc::ConfigInvalid, "store: not a valid PostgreSQL URL: " + msg);
     }
     std::string conninfo;
     for (auto* o = opts; o->keyword; ++o) {
@@ -60,7 +60,7 @@ Result<std::pair<Backend, std::string>> parse_store_url(const std::string& url) 
     (*pq)->PQconninfoFree(opts);
     return std::pair{Backend::postgres, conninfo};
   }
-  return fail(ErrorCode::ConfigInvalid,
+  return fail(errc::ConfigInvalid,
               "store must be sqlite:PATH or postgres://user@host:port/db, got '" +
                   url.substr(0, url.find("://")) + "...'");
 }
@@ -181,7 +181,7 @@ class SqlStore final : public Store {
     try {
       open_session(pool_.at(0));  // fail fast on a wrong URL or an unreachable server
     } catch (const soci::soci_error& e) {
-      return fail(ErrorCode::StoreUnavailable, "cannot open the store", redact(e.what()));
+      return fail(errc::StoreUnavailable, "cannot open the store", redact(e.what()));
     }
     if (backend_ == Backend::postgres) {
       auto pq = load_libpq();
@@ -333,7 +333,7 @@ class SqlStore final : public Store {
       waits_.fetch_add(1);
       if (!pool_.try_lease(pos, 10'000)) {
         timeouts_.fetch_add(1);
-        return fail(ErrorCode::StoreUnavailable, "all store connections are busy");
+        return fail(errc::StoreUnavailable, "all store connections are busy");
       }
     }
     in_use_.fetch_add(1);
@@ -352,7 +352,7 @@ class SqlStore final : public Store {
         open_session(sql);
       } catch (const soci::soci_error& e) {
         sql.close();
-        return fail(ErrorCode::StoreUnavailable, "cannot open the store", redact(e.what()));
+        return fail(errc::StoreUnavailable, "cannot open the store", redact(e.what()));
       }
     }
     for (int attempt = 0;; ++attempt) {
@@ -364,20 +364,18 @@ class SqlStore final : public Store {
             sql.reconnect();
             continue;
           } catch (const soci::soci_error& e2) {
-            return fail(ErrorCode::StoreUnavailable, "the store connection was lost",
-                        redact(e2.what()));
+            return fail(errc::StoreUnavailable, "the store connection was lost", redact(e2.what()));
           }
         }
         if (is_connection_error(e)) {
-          return fail(ErrorCode::StoreUnavailable, "the store connection was lost",
-                      redact(e.what()));
+          return fail(errc::StoreUnavailable, "the store connection was lost", redact(e.what()));
         }
         const std::string what = e.what();
         if (what.find("database is locked") != std::string::npos) {
-          return fail(ErrorCode::StoreUnavailable, "the store is busy", what);
+          return fail(errc::StoreUnavailable, "the store is busy", what);
         }
         log::error("store error", {{"error", redact(what)}});
-        return fail(ErrorCode::ServerInternal, "", redact(what));
+        return fail(errc::ServerInternal, "", redact(what));
       }
     }
   }

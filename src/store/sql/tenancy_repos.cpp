@@ -1,6 +1,7 @@
 #include "store/sql/tenancy_repos.h"
 
 #include "core/ids.h"
+#include "tenancy/error_codes.h"
 
 namespace gh::store {
 
@@ -50,14 +51,14 @@ struct OrgRow {
 };
 
 Result<Organization> not_found(std::string_view org_id) {
-  return fail(ErrorCode::TenantNotFound,
+  return fail(errc::TenantNotFound,
               "No organization '" + std::string(org_id) + "' in this environment");
 }
 
 }  // namespace
 
 Result<Organization> SqlOrganizationRepository::create(const Organization& in) {
-  if (!is_valid_slug(in.slug)) return fail(ErrorCode::TenantInvalidSlug);
+  if (!is_valid_slug(in.slug)) return fail(errc::TenantInvalidSlug);
   Organization org = in;
   if (org.id.empty()) org.id = new_uuid_v7(ctx_.clock);
   org.version = 1;
@@ -74,7 +75,7 @@ Result<Organization> SqlOrganizationRepository::create(const Organization& in) {
       soci::use(created), soci::use(deleted), soci::into(inserted);
   if (!ctx_.sql.got_data()) {
     return fail(
-        ErrorCode::TenantSlugTaken,
+        errc::TenantSlugTaken,
         "Another organization in this environment already uses the slug '" + org.slug + "'");
   }
   return org;
@@ -134,11 +135,11 @@ Result<PageOf<Organization>> SqlOrganizationRepository::list(std::string_view en
 
 Result<Organization> SqlOrganizationRepository::update(const Organization& org,
                                                        int64_t expected_version) {
-  if (!is_valid_slug(org.slug)) return fail(ErrorCode::TenantInvalidSlug);
+  if (!is_valid_slug(org.slug)) return fail(errc::TenantInvalidSlug);
   auto current = get(org.environment_id, org.id, false);
   if (!current) return current;
   if (current->version != expected_version) {
-    return fail(ErrorCode::RequestPreconditionFailed,
+    return fail(errc::RequestPreconditionFailed,
                 "The organization changed since you read it (now at version " +
                     std::to_string(current->version) + "); read it again and retry");
   }
@@ -147,7 +148,7 @@ Result<Organization> SqlOrganizationRepository::update(const Organization& org,
     ctx_.sql << "SELECT COUNT(*) FROM organizations WHERE environment_id = :env AND slug = :slug",
         soci::use(org.environment_id), soci::use(org.slug), soci::into(taken);
     if (taken) {
-      return fail(ErrorCode::TenantSlugTaken,
+      return fail(errc::TenantSlugTaken,
                   "Another organization in this environment already "
                   "uses the slug '" +
                       org.slug + "'");
@@ -163,7 +164,7 @@ Result<Organization> SqlOrganizationRepository::update(const Organization& org,
       soci::use(now), soci::use(org.environment_id), soci::use(org.id), soci::use(expected),
       soci::into(new_version);
   if (!ctx_.sql.got_data()) {
-    return fail(ErrorCode::RequestPreconditionFailed,
+    return fail(errc::RequestPreconditionFailed,
                 "The organization changed since you read it; read it again and retry");
   }
   return get(org.environment_id, org.id, false);
@@ -192,9 +193,9 @@ Result<Organization> SqlOrganizationRepository::restore(std::string_view environ
               ":oldest RETURNING version",
       soci::use(now), soci::use(env), soci::use(id), soci::use(oldest), soci::into(version);
   if (!ctx_.sql.got_data()) {
-    return fail(ErrorCode::TenantNotFound, "No deleted organization '" + id +
-                                               "' restorable in this environment (the window "
-                                               "is 30 days)");
+    return fail(errc::TenantNotFound, "No deleted organization '" + id +
+                                          "' restorable in this environment (the window "
+                                          "is 30 days)");
   }
   return get(environment_id, org_id, false);
 }
@@ -279,7 +280,7 @@ Result<ApiKey> SqlApiKeyRepository::get(std::string_view environment_id,
        soci::use(env), soci::use(id), soci::use(any_org), soci::use(org), GH_KEY_INTO(r));
 
   st.execute(true);
-  if (!st.got_data()) return fail(ErrorCode::ApiKeyNotFound);
+  if (!st.got_data()) return fail(errc::ApiKeyNotFound);
   return r.to_key();
 }
 
@@ -386,7 +387,7 @@ Result<PolicyDocument> SqlPolicyRepository::put(const PolicyDocument& doc,
         soci::use(doc.organization_id), soci::use(expected), soci::into(version);
   }
   if (!ctx_.sql.got_data()) {
-    return fail(ErrorCode::RequestPreconditionFailed,
+    return fail(errc::RequestPreconditionFailed,
                 "The policy changed since you read it; read it again and retry");
   }
   PolicyDocument out = doc;

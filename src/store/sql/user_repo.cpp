@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/ids.h"
+#include "identity/error_codes.h"
 
 namespace gh::store {
 
@@ -78,20 +79,20 @@ struct BindingRow {
       soci::into(r.subject), soci::into(r.created_at), soci::into(r.last_login_at)
 
 Error user_not_found(std::string_view id) {
-  return Error(ErrorCode::IdentityUserNotFound,
+  return Error(errc::IdentityUserNotFound,
                "No user '" + std::string(id) + "' in this organization");
 }
 
 Error email_in_use(std::string_view email) {
   return Error(
-      ErrorCode::IdentityEmailInUse,
+      errc::IdentityEmailInUse,
       "Another user of this organization has the email address '" + std::string(email) + "'");
 }
 
 }  // namespace
 
 Result<User> SqlUserRepository::create(const User& in) {
-  if (!is_user_state(in.state)) return fail(ErrorCode::IdentityInvalidState);
+  if (!is_user_state(in.state)) return fail(errc::IdentityInvalidState);
   User u = in;
   u.email = normalize_email(u.email);
   if (u.id.empty()) u.id = new_uuid_v7(ctx_.clock);
@@ -112,7 +113,7 @@ Result<User> SqlUserRepository::create(const User& in) {
       soci::use(created), soci::use(created), soci::use(last_login), soci::into(inserted);
   if (!ctx_.sql.got_data()) {
     if (!u.email.empty()) return fail(email_in_use(u.email));
-    return fail(ErrorCode::ServerInternal, "", "user id collision");
+    return fail(errc::ServerInternal, "", "user id collision");
   }
   return u;
 }
@@ -172,7 +173,7 @@ Result<User> SqlUserRepository::update(const User& user, int64_t expected_versio
   auto current = get(user.environment_id, user.organization_id, user.id);
   if (!current) return current;
   if (current->version != expected_version) {
-    return fail(ErrorCode::RequestPreconditionFailed,
+    return fail(errc::RequestPreconditionFailed,
                 "The user changed since you read it (now at version " +
                     std::to_string(current->version) + "); read it again and retry");
   }
@@ -193,7 +194,7 @@ Result<User> SqlUserRepository::update(const User& user, int64_t expected_versio
       soci::use(current->organization_id), soci::use(current->id), soci::use(expected),
       soci::into(new_version);
   if (!ctx_.sql.got_data()) {
-    return fail(ErrorCode::RequestPreconditionFailed,
+    return fail(errc::RequestPreconditionFailed,
                 "The user changed since you read it; read it again and retry");
   }
   return get(user.environment_id, user.organization_id, user.id);
@@ -203,9 +204,9 @@ Result<User> SqlUserRepository::set_state(std::string_view environment_id,
                                           std::string_view organization_id,
                                           std::string_view user_id, std::string_view state) {
   if (!is_user_state(state)) {
-    return fail(ErrorCode::IdentityInvalidState, "'" + std::string(state) +
-                                                     "' is not a user state: active, suspended or "
-                                                     "deprovisioned");
+    return fail(errc::IdentityInvalidState, "'" + std::string(state) +
+                                                "' is not a user state: active, suspended or "
+                                                "deprovisioned");
   }
   auto current = get(environment_id, organization_id, user_id);
   if (!current) return current;
@@ -252,7 +253,7 @@ Result<IdentityBinding> SqlUserRepository::bind(const IdentityBinding& in) {
       soci::use(b.user_id), soci::use(b.connection_id), soci::use(b.issuer), soci::use(b.subject),
       soci::use(created), soci::use(last_login), soci::into(inserted);
   if (!ctx_.sql.got_data()) {
-    return fail(ErrorCode::IdentityBindingExists,
+    return fail(errc::IdentityBindingExists,
                 "The subject '" + b.subject + "' of issuer '" + b.issuer +
                     "' on this connection is already bound to a user of this organization");
   }
@@ -305,7 +306,7 @@ Result<IdentityBinding> SqlUserRepository::remove_binding(std::string_view envir
        soci::use(org), soci::use(bid), soci::use(uid), soci::use(env), GH_BINDING_INTO(r));
   st.execute(true);
   if (!st.got_data()) {
-    return fail(ErrorCode::IdentityBindingNotFound,
+    return fail(errc::IdentityBindingNotFound,
                 "User '" + uid + "' has no identity binding '" + bid + "'");
   }
   ctx_.sql << "DELETE FROM identity_bindings WHERE organization_id = :org AND id = :bid",

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
+#include "events/error_codes.h"
 
 namespace gh::store {
 
@@ -47,7 +48,7 @@ constexpr const char* kDeliveryColumns =
     "last_response_ms, created_at, updated_at";
 
 Error endpoint_not_found(std::string_view id) {
-  return Error(ErrorCode::WebhookNotFound,
+  return Error(errc::WebhookNotFound,
                "No webhook endpoint '" + std::string(id) + "' in this environment");
 }
 
@@ -140,7 +141,7 @@ Result<WebhookEndpoint> SqlWebhookRepository::update_endpoint(const WebhookEndpo
   if (st.get_affected_rows() == 0) {
     auto current = get_endpoint(e.environment_id, e.organization_id, e.id);
     if (!current) return fail(current.error());
-    return fail(ErrorCode::RequestPreconditionFailed,
+    return fail(errc::RequestPreconditionFailed,
                 "The webhook endpoint changed since you read it (version " +
                     std::to_string(current->version) + ")");
   }
@@ -209,7 +210,7 @@ Result<WebhookDelivery> SqlWebhookRepository::get_delivery(std::string_view envi
       {std::string(environment_id), any, std::string(organization_id), std::string(id)}, 1);
   if (!rows) return fail(rows.error());
   if (rows->empty()) {
-    return fail(ErrorCode::WebhookDeliveryNotFound,
+    return fail(errc::WebhookDeliveryNotFound,
                 "No webhook delivery '" + std::string(id) + "' in this environment");
   }
   return rows->front();
