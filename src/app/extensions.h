@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -23,6 +25,24 @@ class KeyService;
 
 namespace gh::app {
 
+// Services that several modules' wiring share (one session service for hosted login and the
+// OIDC provider, ...), created by the first module that asks and owned by the server: they live
+// exactly as long as it does.
+class SharedServices {
+ public:
+  template <class T, class Make>
+  std::shared_ptr<T> get_or_create(const std::string& name, Make&& make) {
+    std::lock_guard lock(mu_);
+    auto& slot = items_[name];
+    if (!slot) slot = std::shared_ptr<T>(make());
+    return std::static_pointer_cast<T>(slot);
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<void>> items_;
+};
+
 // What a module may use from the server process.
 struct ServerContext {
   const Config& config;
@@ -32,6 +52,7 @@ struct ServerContext {
   tenancy::AdminApi& admin_api;  // admin_api.add(router, ...) applies the API-key guard
   tenancy::Sealing& sealing;     // seal/open tenant data; check an organization's KEK
   std::shared_ptr<tenancy::KeyService> keys;  // signing keys and JWKS per issuer
+  std::shared_ptr<SharedServices> shared = std::make_shared<SharedServices>();
 };
 
 // Routes: called once while the router is built (before the catch-all GET /{env}).

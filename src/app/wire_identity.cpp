@@ -2,9 +2,6 @@
 // services other modules' wiring reaches through identity_module().
 #include "app/wire_identity.h"
 
-#include <map>
-#include <mutex>
-
 #include "identity/user_routes.h"
 #include "sessions/session_routes.h"
 #include "tenancy/service.h"
@@ -12,15 +9,12 @@
 namespace gh::app {
 
 IdentityModule& identity_module(ServerContext& ctx) {
-  static std::mutex mu;
-  static std::map<const store::Store*, IdentityModule> modules;
-  std::lock_guard lock(mu);
-  auto& m = modules[&ctx.store];
-  if (!m.sessions) {
-    m.sessions = std::make_shared<sessions::SessionService>(ctx.store, ctx.tenancy.hasher());
-    m.identity = std::make_shared<identity::IdentityService>(ctx.store, ctx.tenancy);
-  }
-  return m;
+  return *ctx.shared->get_or_create<IdentityModule>("identity", [&ctx] {
+    auto m = std::make_shared<IdentityModule>();
+    m->sessions = std::make_shared<sessions::SessionService>(ctx.store, ctx.tenancy.hasher());
+    m->identity = std::make_shared<identity::IdentityService>(ctx.store, ctx.tenancy);
+    return m;
+  });
 }
 
 GATEHOUSE_REGISTER_ROUTES(identity, [](ServerContext& ctx, http::Router& router) {

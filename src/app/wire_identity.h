@@ -16,7 +16,7 @@ struct IdentityModule {
   std::shared_ptr<identity::IdentityService> identity;
 };
 
-// Created on first use, one per store (so per server process), shared by every caller.
+// Created on first use, one per server (ServerContext::shared), shared by every caller.
 IdentityModule& identity_module(ServerContext& ctx);
 
 }  // namespace gh::app

@@ -12,6 +12,7 @@
 #include "federation/error_codes.h"
 #include "oauth/front_channel.h"
 #include "oauth/login_request_source.h"
+#include "oauth/token_signer.h"
 
 namespace gh::app {
 namespace {
@@ -42,8 +43,11 @@ GATEHOUSE_PROVIDE_LOGIN_SEAM(oauth, [](ServerContext& ctx, LoginSeamFactories& f
 // The authorization endpoint and the resume step (the front channel).
 GATEHOUSE_REGISTER_ROUTES(authorize, [](ServerContext& ctx, http::Router& router) {
   auto sessions = identity_module(ctx).sessions;
-  auto fc = std::make_shared<oauth::FrontChannel>(oauth::FrontChannelOptions{
-      .store = ctx.store, .sessions = *sessions, .public_url = ctx.config.public_url});
+  auto fc = std::make_shared<oauth::FrontChannel>(
+      oauth::FrontChannelOptions{.store = ctx.store,
+                                 .sessions = *sessions,
+                                 .public_url = ctx.config.public_url,
+                                 .signer = std::make_shared<oauth::KeyServiceSigner>(ctx.keys)});
   // The front channel keeps a reference to the session service: share its ownership.
   auto owner = std::make_shared<
       std::pair<std::shared_ptr<sessions::SessionService>, std::shared_ptr<oauth::FrontChannel>>>(

@@ -1,5 +1,7 @@
 #include "catalog/public_catalog.h"
 
+#include "core/encoding.h"
+
 #include "catalog/claims.h"
 #include "catalog/scim_schema.h"
 
@@ -21,33 +23,6 @@ std::string list_of(const nlohmann::json& arr) {
 }
 
 }  // namespace
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 nlohmann::json public_catalog_json(std::string_view environment, int64_t version,
                                    int64_t updated_at_ms, const Catalog& catalog) {

@@ -16,6 +16,5 @@ nlohmann::json public_catalog_json(std::string_view environment, int64_t version
                                    int64_t updated_at_ms, const Catalog& catalog);
 // Escaped, no scripts, no external resources.
 std::string public_catalog_html(const nlohmann::json& document);
-std::string html_escape(std::string_view text);
 
 }  // namespace gh::catalog

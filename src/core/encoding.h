@@ -28,4 +28,7 @@ std::optional<Params> parse_query(std::string_view query);
 
 bool is_valid_utf8(std::string_view s);
 
+// Escapes & < > " ' for HTML text and double- or single-quoted attribute values.
+std::string html_escape(std::string_view text);
+
 }  // namespace gh

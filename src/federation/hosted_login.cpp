@@ -29,8 +29,21 @@ std::string acr_list(const std::vector<std::string>& v) {
 
 }  // namespace
 
-std::string login_cookie_name(std::string_view environment_name) {
-  return "gh_login_" + std::string(environment_name);
+namespace {
+// Enough of the transaction id (128 random bits, base64url) to tell a browser's parallel logins
+// apart; the cookie's value names the whole transaction.
+constexpr size_t kCookieTransactionChars = 8;
+// A browser's bindings read at a callback (parallel logins in one environment).
+constexpr size_t kMaxLoginBindings = 16;
+}  // namespace
+
+std::string login_cookie_prefix(std::string_view environment_name) {
+  return "gh_login_" + std::string(environment_name) + "_";
+}
+
+std::string login_cookie_name(std::string_view environment_name, std::string_view transaction_id) {
+  return login_cookie_prefix(environment_name) +
+         std::string(transaction_id.substr(0, kCookieTransactionChars));
 }
 
 HostedLogin::HostedLogin(store::Store& store, tenancy::TenancyService& tenancy,
@@ -57,12 +70,15 @@ LoginStep HostedLogin::error_page(const Error& error, const std::string& trace_i
   return s;
 }
 
-std::string HostedLogin::login_cookie(const store::Environment& env, const std::string& value,
-                                      int64_t max_age_s) const {
+std::string HostedLogin::login_cookie(const store::Environment& env,
+                                      const std::string& organization_id,
+                                      const std::string& transaction_id, int64_t max_age_s) const {
   // SameSite=Lax: the test IdP's form posts from our own origin. Connection types whose IdP
   // posts cross-site (SAML) need SameSite=None, which browsers accept only with Secure.
-  std::string c = login_cookie_name(env.name) + "=" + value + "; Path=/" + env.name +
-                  "/login; Max-Age=" + std::to_string(max_age_s) + "; HttpOnly; SameSite=Lax";
+  const std::string value = max_age_s > 0 ? organization_id + "." + transaction_id : "";
+  std::string c = login_cookie_name(env.name, transaction_id) + "=" + value + "; Path=/" +
+                  env.name + "/login; Max-Age=" + std::to_string(max_age_s) +
+                  "; HttpOnly; SameSite=Lax";
   if (secure_cookies()) c += "; Secure";
   return c;
 }
@@ -250,8 +266,7 @@ LoginStep HostedLogin::begin(const store::Environment& env, const store::Connect
   s.form = started->form;
   const int64_t max_age =
       std::max<int64_t>(1, (transaction.expires_at_ms - clock_.now_ms()) / 1000);
-  s.set_cookies.push_back(
-      login_cookie(env, transaction.organization_id + "." + transaction.id, max_age));
+  s.set_cookies.push_back(login_cookie(env, transaction.organization_id, transaction.id, max_age));
   return s;
 }
 
@@ -349,15 +364,50 @@ LoginStep HostedLogin::test_idp_form(const store::Environment& env,
 }
 
 LoginStep HostedLogin::callback(const store::Environment& env, const std::string& connection_id,
-                                const CallbackParams& params, const std::string& login_cookie_value,
+                                const CallbackParams& params,
+                                const std::vector<std::string>& login_cookies,
                                 const std::string& trace_id) {
-  // The browser binding names the transaction: "{organization}.{transaction}".
-  const size_t dot = login_cookie_value.find('.');
-  if (login_cookie_value.empty() || dot == std::string::npos) {
-    return error_page(Error(errc::LoginBrowserMismatch), trace_id);
+  // The browser's bindings, each "{organization}.{transaction}".
+  std::vector<std::pair<std::string, std::string>> bindings;
+  for (const auto& value : login_cookies) {
+    const size_t dot = value.find('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == value.size()) continue;
+    bindings.emplace_back(value.substr(0, dot), value.substr(dot + 1));
+    if (bindings.size() == kMaxLoginBindings) break;
   }
-  const std::string org_id = login_cookie_value.substr(0, dot);
-  const std::string tx_id = login_cookie_value.substr(dot + 1);
+  // The connection named by the callback URL, in an organization this browser started a login
+  // with; none: the answer cannot belong to this browser.
+  std::optional<store::Connection> row;
+  std::string org_id;
+  for (const auto& [org, tx_id] : bindings) {
+    if (org == org_id) continue;
+    auto r = connections_.get(env, org, connection_id);
+    if (r) {
+      row = std::move(*r);
+      org_id = org;
+      break;
+    }
+    if (r.error().code != errc::ConnectionNotFound) return error_page(r.error(), trace_id);
+  }
+  if (!row) return error_page(Error(errc::LoginBrowserMismatch), trace_id);
+  const auto* factory = find_connection_factory(row->type);
+  auto deps = connections_.deps();
+  std::unique_ptr<Connection> conn = factory ? factory->open(*row, deps) : nullptr;
+  // The transaction the answer names (its state or RelayState), if this browser started it;
+  // otherwise this browser's latest login with the connection, to record the failure on.
+  auto ref = conn ? conn->transaction_ref(env, params)
+                  : Result<TransactionRef>(fail(errc::ConnectionTypeUnsupported));
+  bool bound = false;
+  std::string tx_id;
+  for (const auto& [org, id] : bindings) {
+    if (org != org_id) continue;
+    if (ref && ref->organization_id == org && ref->transaction_id == id) {
+      bound = true;
+      tx_id = id;
+      break;
+    }
+    if (tx_id.empty()) tx_id = id;
+  }
   auto tx = store_.read<store::LoginTransaction>([&](store::Repositories& repos) {
     return repos.connections().get_transaction(env.id, org_id, tx_id, clock_.now_ms());
   });
@@ -373,22 +423,15 @@ LoginStep HostedLogin::callback(const store::Environment& env, const std::string
     trace.check("login.state_invalid", false, "the callback names another connection");
     return failed(Error(errc::LoginStateInvalid, {}, "callback of another connection"));
   }
-  auto row = connections_.get(env, org_id, connection_id);
-  if (!row) return failed(row.error());
   const bool usable = row->status == "active" || (tx->test_mode && row->status == "draft");
   trace.check("connection.not_active", usable, "status " + row->status);
   if (!usable) return failed(Error(errc::ConnectionNotActive));
-  const auto* factory = find_connection_factory(row->type);
   if (!factory) return failed(Error(errc::ConnectionTypeUnsupported));
-  auto deps = connections_.deps();
-  auto conn = factory->open(*row, deps);
 
-  auto ref = conn->transaction_ref(env, params);
   if (!ref) {
     trace.check("login.state_invalid", false, ref.error().detail);
     return failed(ref.error());
   }
-  const bool bound = ref->organization_id == org_id && ref->transaction_id == tx->id;
   trace.check("login.browser_mismatch", bound,
               bound ? "the answer belongs to this browser's login"
                     : "the answer belongs to a login started elsewhere");
@@ -463,7 +506,7 @@ LoginStep HostedLogin::callback(const store::Environment& env, const std::string
               {"subject", verified->identity.subject},
               {"acr", verified->acr},
               {"checks", trace.checks()}};
-    s.set_cookies.push_back(login_cookie(env, "", 0));
+    s.set_cookies.push_back(login_cookie(env, org_id, tx->id, 0));
     return s;
   }
 
@@ -496,7 +539,7 @@ LoginStep HostedLogin::callback(const store::Environment& env, const std::string
   }
   if (secure_cookies()) cookie += "; Secure";
   s.set_cookies.push_back(std::move(cookie));
-  s.set_cookies.push_back(login_cookie(env, "", 0));
+  s.set_cookies.push_back(login_cookie(env, org_id, tx->id, 0));
   return s;
 }
 

@@ -3,9 +3,11 @@
 // session cookie, back to the OIDC provider's resume_url). HTTP-free: each call returns a
 // LoginStep that routes.cpp renders (a page, a 303, or an auto-posted form) with its cookies.
 //
-// Cookies (docs/federation.md): `gh_login_{env}` binds a login transaction to the browser that
-// started it ("{organization}.{transaction}", HttpOnly, Path=/{env}/login, 10 minutes); the
-// callback is refused without it (login.browser_mismatch). The session cookie is
+// Cookies (docs/federation.md): `gh_login_{env}_{t}` binds a login transaction to the browser
+// that started it ("{organization}.{transaction}", HttpOnly, Path=/{env}/login, 10 minutes; `t`
+// is the transaction's first characters, so that logins in parallel tabs each keep their own);
+// the callback is refused unless one of them names the transaction the answer belongs to
+// (login.browser_mismatch). The session cookie is
 // sessions::session_cookie_name(env) (HttpOnly, SameSite=Lax, Path=/{env}/, Secure on https).
 #pragma once
 
@@ -29,7 +31,9 @@
 
 namespace gh::federation {
 
-std::string login_cookie_name(std::string_view environment_name);
+// The prefix of every login binding cookie of the environment, and one transaction's cookie.
+std::string login_cookie_prefix(std::string_view environment_name);
+std::string login_cookie_name(std::string_view environment_name, std::string_view transaction_id);
 
 struct LoginStep {
   enum class Kind { page, redirect, auto_post };
@@ -66,9 +70,10 @@ class HostedLogin {
   // GET /{env}/login/test/{org}/{transaction}: runs a "test connection" login.
   LoginStep start_test(const store::Environment& env, const std::string& org_id,
                        const std::string& transaction_id, const std::string& trace_id);
-  // GET|POST /{env}/login/callback/{connection}. `login_cookie`: the gh_login_{env} value.
+  // GET|POST /{env}/login/callback/{connection}. `login_cookies`: the values of the browser's
+  // login binding cookies (login_cookie_prefix).
   LoginStep callback(const store::Environment& env, const std::string& connection_id,
-                     const CallbackParams& params, const std::string& login_cookie,
+                     const CallbackParams& params, const std::vector<std::string>& login_cookies,
                      const std::string& trace_id);
   // The test IdP's form (GET /{env}/login/testidp/{connection}?state=...): the view, after
   // checking the signed state names this connection.
@@ -91,8 +96,9 @@ class HostedLogin {
   LoginStep fail_login(const store::Environment& env, const std::string& org_id,
                        const std::string& connection_id, const std::string& request_id,
                        Trace& trace, const Error& error, const std::string& trace_id);
-  std::string login_cookie(const store::Environment& env, const std::string& value,
-                           int64_t max_age_s) const;
+  // The binding cookie of `transaction` ("{organization}.{transaction}"); max_age 0 clears it.
+  std::string login_cookie(const store::Environment& env, const std::string& organization_id,
+                           const std::string& transaction_id, int64_t max_age_s) const;
   bool secure_cookies() const { return public_url_.rfind("https://", 0) == 0; }
 
   store::Store& store_;

@@ -10,23 +10,24 @@ using http::Response;
 
 namespace {
 
-// The value of one cookie from the Cookie header ("" when absent).
-std::string cookie_value(const http::Request& req, std::string_view name) {
+// The values of the cookies whose name starts with `prefix`, from the Cookie header.
+std::vector<std::string> cookie_values(const http::Request& req, std::string_view prefix) {
+  std::vector<std::string> out;
   auto header = req.header("Cookie");
-  if (!header) return {};
+  if (!header) return out;
   std::string_view h = *header;
   while (!h.empty()) {
     size_t end = h.find(';');
     std::string_view pair = h.substr(0, end);
     while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
     const size_t eq = pair.find('=');
-    if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
-      return std::string(pair.substr(eq + 1));
+    if (eq != std::string_view::npos && pair.substr(0, eq).substr(0, prefix.size()) == prefix) {
+      out.emplace_back(pair.substr(eq + 1));
     }
     if (end == std::string_view::npos) break;
     h.remove_prefix(end + 1);
   }
-  return {};
+  return out;
 }
 
 // Query (GET) or form body (POST) parameters.
@@ -123,7 +124,7 @@ void add_hosted_login_routes(http::Router& router, tenancy::EnvironmentCache& en
           auto p = params_of(req);
           if (!p) return bad_form(req);
           return render_step(login->callback(*env, req.param("connection"), *p,
-                                             cookie_value(req, login_cookie_name(env->name)),
+                                             cookie_values(req, login_cookie_prefix(env->name)),
                                              req.request_id));
         },
         form_options);

@@ -1,5 +1,7 @@
 #include "oauth/application_service.h"
 
+#include "oauth/application_cache.h"
+
 #include <algorithm>
 #include <set>
 
@@ -11,6 +13,18 @@
 namespace gh::oauth {
 
 namespace {
+
+// Every change is audited, and announced to the token endpoint's cache (application_cache.h)
+// in the same transaction.
+Result<bool> record_change(tenancy::TenancyService& tenancy, store::Repositories& repos,
+                           const store::Environment& env, const std::string& organization_id,
+                           const tenancy::Actor& actor, const std::string& action,
+                           const std::string& target_type, const std::string& target_id,
+                           const nlohmann::json& summary, const nlohmann::json& event_payload) {
+  repos.changed(std::string(kApplicationsChangedTopic), env.id);
+  return tenancy.record(repos, env, organization_id, actor, action, target_type, target_id, summary,
+                        event_payload);
+}
 
 constexpr int64_t kMaxRefreshS = 365LL * 24 * 3600;
 
@@ -459,8 +473,8 @@ Result<CreatedApplication> ApplicationService::create(const store::Environment& 
     auto created = repos.applications().create(app);
     if (!created) return fail(created.error());
     CreatedApplication out{*created, std::nullopt, std::nullopt};
-    if (auto rec = tenancy_.record(
-            repos, env, org_id, actor, "application.created", "application", created->id,
+    if (auto rec = record_change(
+            tenancy_, repos, env, org_id, actor, "application.created", "application", created->id,
             {{"client_id", created->client_id}, {"name", created->name}, {"type", created->type}},
             {{"application", application_json(*created)}});
         !rec) {
@@ -508,9 +522,9 @@ Result<store::Application> ApplicationService::update(
         app.version = expected_version;
         auto updated = repos.applications().update(app);
         if (!updated) return updated;
-        if (auto rec = tenancy_.record(repos, env, org_id, actor, "application.updated",
-                                       "application", updated->id, {{"changed", patch}},
-                                       {{"application", application_json(*updated)}});
+        if (auto rec = record_change(tenancy_, repos, env, org_id, actor, "application.updated",
+                                     "application", updated->id, {{"changed", patch}},
+                                     {{"application", application_json(*updated)}});
             !rec) {
           return fail(rec.error());
         }
@@ -526,10 +540,10 @@ Result<store::Application> ApplicationService::remove(const store::Environment& 
       [&](store::Repositories& repos) -> Result<store::Application> {
         auto removed = repos.applications().remove(env.id, org_id, id);
         if (!removed) return removed;
-        if (auto rec = tenancy_.record(
-                repos, env, org_id, actor, "application.deleted", "application", removed->id,
-                {{"client_id", removed->client_id}},
-                {{"application_id", removed->id}, {"client_id", removed->client_id}});
+        if (auto rec =
+                record_change(tenancy_, repos, env, org_id, actor, "application.deleted",
+                              "application", removed->id, {{"client_id", removed->client_id}},
+                              {{"application_id", removed->id}, {"client_id", removed->client_id}});
             !rec) {
           return fail(rec.error());
         }
@@ -557,9 +571,9 @@ Result<IssuedClientSecret> ApplicationService::add_secret_in(store::Repositories
   s.expires_at_ms = expires_at_ms;
   auto added = repos.applications().add_secret(s);
   if (!added) return fail(added.error());
-  if (auto rec = tenancy_.record(
-          repos, env, app.organization_id, actor, "application.secret_added", "application", app.id,
-          {{"secret_id", added->id}, {"expires_at_ms", expires_at_ms}},
+  if (auto rec = record_change(
+          tenancy_, repos, env, app.organization_id, actor, "application.secret_added",
+          "application", app.id, {{"secret_id", added->id}, {"expires_at_ms", expires_at_ms}},
           {{"application_id", app.id}, {"client_id", app.client_id}, {"secret_id", added->id}});
       !rec) {
     return fail(rec.error());
@@ -605,9 +619,9 @@ Result<store::ClientSecret> ApplicationService::revoke_secret(const store::Envir
     auto revoked =
         repos.applications().revoke_secret(env.id, org_id, app_id, secret_id, clock_.now_ms());
     if (!revoked) return revoked;
-    if (auto rec = tenancy_.record(
-            repos, env, org_id, actor, "application.secret_revoked", "application", app_id,
-            {{"secret_id", secret_id}},
+    if (auto rec = record_change(
+            tenancy_, repos, env, org_id, actor, "application.secret_revoked", "application",
+            app_id, {{"secret_id", secret_id}},
             {{"application_id", app_id}, {"client_id", app->client_id}, {"secret_id", secret_id}});
         !rec) {
       return fail(rec.error());
@@ -627,9 +641,9 @@ Result<store::Resource> ApplicationService::create_resource(const store::Environ
       [&](store::Repositories& repos) -> Result<store::Resource> {
         auto created = repos.applications().create_resource(*res);
         if (!created) return created;
-        if (auto rec = tenancy_.record(repos, env, "", actor, "resource.created", "resource",
-                                       created->id, {{"identifier", created->identifier}},
-                                       {{"resource", resource_json(*created)}});
+        if (auto rec = record_change(tenancy_, repos, env, "", actor, "resource.created",
+                                     "resource", created->id, {{"identifier", created->identifier}},
+                                     {{"resource", resource_json(*created)}});
             !rec) {
           return fail(rec.error());
         }
@@ -663,9 +677,9 @@ Result<store::Resource> ApplicationService::update_resource(const store::Environ
         res->version = expected_version;
         auto updated = repos.applications().update_resource(*res);
         if (!updated) return updated;
-        if (auto rec =
-                tenancy_.record(repos, env, "", actor, "resource.updated", "resource", updated->id,
-                                {{"changed", patch}}, {{"resource", resource_json(*updated)}});
+        if (auto rec = record_change(tenancy_, repos, env, "", actor, "resource.updated",
+                                     "resource", updated->id, {{"changed", patch}},
+                                     {{"resource", resource_json(*updated)}});
             !rec) {
           return fail(rec.error());
         }
@@ -680,10 +694,10 @@ Result<store::Resource> ApplicationService::remove_resource(const store::Environ
       [&](store::Repositories& repos) -> Result<store::Resource> {
         auto removed = repos.applications().remove_resource(env.id, id);
         if (!removed) return removed;
-        if (auto rec = tenancy_.record(
-                repos, env, "", actor, "resource.deleted", "resource", removed->id,
-                {{"identifier", removed->identifier}},
-                {{"resource_id", removed->id}, {"identifier", removed->identifier}});
+        if (auto rec =
+                record_change(tenancy_, repos, env, "", actor, "resource.deleted", "resource",
+                              removed->id, {{"identifier", removed->identifier}},
+                              {{"resource_id", removed->id}, {"identifier", removed->identifier}});
             !rec) {
           return fail(rec.error());
         }
@@ -700,8 +714,8 @@ Result<store::ResourceGrant> ApplicationService::set_grant(
         auto set =
             repos.applications().set_grant({env.id, org_id, app_id, resource_id, permissions, 0});
         if (!set) return set;
-        if (auto rec = tenancy_.record(
-                repos, env, org_id, actor, "application.grant_set", "application", app_id,
+        if (auto rec = record_change(
+                tenancy_, repos, env, org_id, actor, "application.grant_set", "application", app_id,
                 {{"resource_id", resource_id}, {"permissions", set->permissions}},
                 {{"grant", grant_json(*set)}});
             !rec) {

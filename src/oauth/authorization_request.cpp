@@ -4,7 +4,7 @@
 #include <map>
 
 #include "oauth/error_codes.h"
-#include "tenancy/domains.h"
+#include "tenancy/domain_name.h"
 
 namespace gh::oauth {
 

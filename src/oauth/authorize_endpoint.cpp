@@ -92,7 +92,7 @@ Result<Lookup> look_up(store::Store& store, const store::Environment& env,
 }  // namespace
 
 http::Response authorize_endpoint(FrontChannel& fc, const store::Environment& env,
-                                  const http::Request& req) {
+                                  const RequestIssuer& issuer, const http::Request& req) {
   auto params = request_params(req);
   if (!params) return fc.page(params.error(), req.request_id);
   auto client_id = requested_client_id(*params);
@@ -113,12 +113,12 @@ http::Response authorize_endpoint(FrontChannel& fc, const store::Environment& en
   if (!valid) {
     const auto& e = valid.error();
     if (!e.redirect) return fc.page(Error(e.page_code, e.description), req.request_id);
-    return fc.to_client(env, e);
+    return fc.to_client(issuer.url, e);
   }
   const AuthorizationRequest& ar = *valid;
   const store::Application& app = *found->app;
   auto refuse = [&](std::string error, std::string description) {
-    return fc.to_client(env,
+    return fc.to_client(issuer.url,
                         AuthorizationError::to_client(std::move(error), std::move(description),
                                                       ar.redirect_uri, ar.state, ar.response_mode));
   };
@@ -126,12 +126,21 @@ http::Response authorize_endpoint(FrontChannel& fc, const store::Environment& en
   // Gatehouse's `organization` (id or slug) must name an active organization; an
   // organization's own application signs in only that organization's users.
   std::string organization_id = app.organization_id;
+  // An organization's own issuer signs in only that organization's users.
+  if (!issuer.organization_id.empty()) {
+    if (!organization_id.empty() && organization_id != issuer.organization_id) {
+      return refuse("invalid_request", "the application belongs to another organization");
+    }
+    organization_id = issuer.organization_id;
+  }
   if (!ar.organization.empty()) {
     if (!found->organization || found->organization->status != "active") {
       return refuse("invalid_request", "organization is not an active organization here");
     }
     if (!organization_id.empty() && organization_id != found->organization->id) {
-      return refuse("invalid_request", "the application belongs to another organization");
+      return refuse("invalid_request", issuer.organization_id.empty()
+                                           ? "the application belongs to another organization"
+                                           : "this issuer signs in another organization");
     }
     organization_id = found->organization->id;
   }
@@ -144,13 +153,12 @@ http::Response authorize_endpoint(FrontChannel& fc, const store::Environment& en
   const int64_t now = fc.clock().now_ms();
   const auto verdict = check_session(ar, *session, SessionCheck{now, organization_id, {}});
   if (verdict == SessionVerdict::satisfied) {
-    return fc.issue_code(env, app, ar, **session, req.request_id);
+    return fc.issue_code(issuer.url, env, app, ar, **session, req.request_id);
   }
   // OIDC Core §3.1.2.6: prompt=none never shows a page.
   if (ar.prompt_none) return refuse(prompt_none_error(verdict), describe(verdict));
 
-  PendingParams pending{ar, organization_id, verdict == SessionVerdict::reauthenticate,
-                        fc.issuer(env)};
+  PendingParams pending{ar, organization_id, verdict == SessionVerdict::reauthenticate, issuer.url};
   store::PendingAuthorization row;
   row.id = fc.random().base64url(32);
   row.environment_id = env.id;

@@ -59,24 +59,14 @@ OAuthResult<AuthenticatedClient> ClientAuthenticator::authenticate(const store::
   auto p = presented_credentials(req, form);
   if (!p) return oauth_fail(p.error());
   const bool basic = p->method == "client_secret_basic";
-  struct Loaded {
-    store::Application app;
-    std::vector<store::ClientSecret> secrets;
-  };
-  auto loaded = store_.read<Loaded>([&](store::Repositories& r) -> Result<Loaded> {
-    auto app = r.applications().find_by_client_id(env.id, p->client_id);
-    if (!app) return fail(app.error());
-    auto secrets = r.applications().list_secrets(env.id, app->organization_id, app->id);
-    if (!secrets) return fail(secrets.error());
-    return Loaded{std::move(*app), std::move(*secrets)};
-  });
+  auto loaded = applications_.client(env.id, p->client_id);
   if (!loaded) {
     if (loaded.error().code == errc::ApplicationNotFound) {
       return oauth_fail(failed(basic, "Unknown client"));
     }
     return oauth_fail(server_error("The client could not be looked up"));
   }
-  const auto& app = loaded->app;
+  const auto& app = (*loaded)->app;
   if (app.status != "active") return oauth_fail(failed(basic, "The client is disabled"));
   if (app.type == "public") {
     if (p->secret) {
@@ -94,7 +84,7 @@ OAuthResult<AuthenticatedClient> ClientAuthenticator::authenticate(const store::
   auto lookup = tenancy::secret_lookup(*p->secret, kClientSecretPrefix);
   if (!lookup) return oauth_fail(failed(basic, "Invalid client secret"));
   const int64_t now = clock_.now_ms();
-  for (const auto& s : loaded->secrets) {
+  for (const auto& s : (*loaded)->secrets) {
     if (s.lookup != *lookup) continue;  // the lookup is public; the hash compare is not
     if (!hasher_.matches(*p->secret, s.hash)) break;
     if (s.revoked_at_ms != 0) return oauth_fail(failed(basic, "The client secret was revoked"));

@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "http/message.h"
+#include "oauth/application_cache.h"
 #include "oauth/form_params.h"
 #include "oauth/oauth_error.h"
 #include "store/store.h"
@@ -27,9 +28,9 @@ struct AuthenticatedClient {
 
 class ClientAuthenticator {
  public:
-  ClientAuthenticator(store::Store& store, const tenancy::SecretHasher& hasher,
+  ClientAuthenticator(ApplicationCache& applications, const tenancy::SecretHasher& hasher,
                       const Clock& clock = SystemClock::instance())
-      : store_(store), hasher_(hasher), clock_(clock) {}
+      : applications_(applications), hasher_(hasher), clock_(clock) {}
 
   // invalid_client (401; with WWW-Authenticate when Basic was tried) for an unknown client_id
   // (another environment's included), a disabled application, a wrong, expired or revoked
@@ -40,7 +41,7 @@ class ClientAuthenticator {
                                                 const FormParams& form) const;
 
  private:
-  store::Store& store_;
+  ApplicationCache& applications_;
   const tenancy::SecretHasher& hasher_;
   const Clock& clock_;
 };

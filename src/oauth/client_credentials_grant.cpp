@@ -17,58 +17,60 @@ OAuthResult<GrantDecision> ClientCredentialsGrant::handle(const TokenRequest& re
     store::Resource resource;
     std::vector<std::string> granted;
   };
-  std::optional<OAuthError> refusal;
-  auto found = deps_.store.read<std::optional<Found>>(
-      [&](store::Repositories& r) -> Result<std::optional<Found>> {
-        auto grants =
-            r.applications().list_grants(req.env.id, req.client.organization_id, req.client.id);
-        if (!grants) return fail(grants.error());
-        const store::ResourceGrant* grant = nullptr;
-        store::Resource resource;
-        if (resources.empty()) {
-          if (grants->size() != 1) {
-            refusal = invalid_target(
-                grants->empty() ? "This client is granted no resource"
-                                : "This client is granted several resources: name one with "
-                                  "the resource parameter (RFC 8707)");
-            return std::optional<Found>{};
-          }
-          grant = &grants->front();
-          auto res = r.applications().get_resource(req.env.id, grant->resource_id);
-          if (!res) return fail(res.error());
-          resource = std::move(*res);
-        } else {
-          auto res = r.applications().find_resource(req.env.id, resources.front());
-          if (!res) {
-            if (res.error().code != errc::ResourceNotFound) return fail(res.error());
-            refusal = invalid_target("Unknown resource '" + resources.front() + "'");
-            return std::optional<Found>{};
-          }
-          resource = std::move(*res);
-          for (const auto& g : *grants) {
-            if (g.resource_id == resource.id) grant = &g;
-          }
-          if (!grant) {
-            refusal = invalid_target("This client is not granted the resource '" +
-                                     resource.identifier + "'");
-            return std::optional<Found>{};
-          }
-        }
-        return std::optional<Found>{Found{std::move(resource), grant->permissions}};
-      });
-  if (!found) return oauth_fail(server_error("The client's grants could not be read"));
-  if (refusal) return oauth_fail(*refusal);
+  // The application's grants and the resources they name (cached: application_cache.h).
+  std::shared_ptr<const CachedGrants> cached;
+  if (deps_.applications) {
+    auto g = deps_.applications->grants(req.client);
+    if (!g) return oauth_fail(server_error("The client's grants could not be read"));
+    cached = *g;
+  } else {
+    ApplicationCache uncached(deps_.store);
+    auto g = uncached.grants(req.client);
+    if (!g) return oauth_fail(server_error("The client's grants could not be read"));
+    cached = *g;
+  }
+  std::optional<Found> found;
+  if (resources.empty()) {
+    if (cached->grants.size() != 1) {
+      return oauth_fail(invalid_target(
+          cached->grants.empty() ? "This client is granted no resource"
+                                 : "This client is granted several resources: name one with "
+                                   "the resource parameter (RFC 8707)"));
+    }
+    const auto& grant = cached->grants.front();
+    auto res = cached->resources.find(grant.resource_id);
+    if (res == cached->resources.end()) {
+      return oauth_fail(server_error("The client's grants could not be read"));
+    }
+    found = Found{res->second, grant.permissions};
+  } else {
+    for (const auto& g : cached->grants) {
+      auto res = cached->resources.find(g.resource_id);
+      if (res != cached->resources.end() && res->second.identifier == resources.front()) {
+        found = Found{res->second, g.permissions};
+      }
+    }
+    if (!found) {
+      // Unknown, or known but not granted: the answers differ for the client's admin.
+      auto res = deps_.applications
+                     ? deps_.applications->resource(req.env.id, resources.front())
+                     : ApplicationCache(deps_.store).resource(req.env.id, resources.front());
+      if (!res) return oauth_fail(server_error("The resource could not be looked up"));
+      if (!*res) return oauth_fail(invalid_target("Unknown resource '" + resources.front() + "'"));
+      return oauth_fail(
+          invalid_target("This client is not granted the resource '" + (*res)->identifier + "'"));
+    }
+  }
 
   GrantDecision d;
   const auto requested = split_scope(req.form.get("scope").value_or(""));
   if (requested.empty()) {
-    d.permissions = (*found)->granted;
+    d.permissions = found->granted;
   } else {
     for (const auto& s : requested) {
-      if (std::find((*found)->granted.begin(), (*found)->granted.end(), s) ==
-          (*found)->granted.end()) {
+      if (std::find(found->granted.begin(), found->granted.end(), s) == found->granted.end()) {
         return oauth_fail(invalid_scope("The scope '" + s + "' is not granted to this client on '" +
-                                        (*found)->resource.identifier + "'"));
+                                        found->resource.identifier + "'"));
       }
       d.permissions.push_back(s);
     }
@@ -78,8 +80,8 @@ OAuthResult<GrantDecision> ClientCredentialsGrant::handle(const TokenRequest& re
   d.issuer_organization = *issuer;
   d.organization_id = req.client.organization_id;
   d.subject = req.client.client_id;
-  d.audience = (*found)->resource.identifier;
-  d.resource = (*found)->resource;
+  d.audience = found->resource.identifier;
+  d.resource = found->resource;
   return d;
 }
 

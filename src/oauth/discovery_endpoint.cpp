@@ -1,9 +1,15 @@
 // GET /{env}/.well-known/openid-configuration (OpenID Connect Discovery 1.0 §3, RFC 8414):
-// only what the provider really does. Cached per environment for 30 s: the signing algorithms
+// only what the provider really does. Cached per issuer for 30 s: the signing algorithms
 // follow the issuer's keys and the claims the attribute catalog.
+//
+// GET /{env}/o/{org}/.well-known/openid-configuration: an organization with an issuer of its
+// own (key settings `own_issuer`) has its own document: its issuer, its JWKS and its own
+// authorization endpoint (the organization pinned, `iss` its issuer); the token, UserInfo,
+// introspection and revocation endpoints are the environment's, which accept its tokens.
 #include <algorithm>
 #include <set>
 
+#include "crypto/error_codes.h"
 #include "crypto/jose/algorithm.h"
 #include "oauth/provider.h"
 
@@ -13,17 +19,29 @@ namespace {
 constexpr int64_t kDiscoveryCacheMs = 30'000;
 }
 
-Result<nlohmann::json> Provider::discovery(const store::Environment& env) {
+Result<nlohmann::json> Provider::discovery(const store::Environment& env,
+                                           std::string_view organization_id) {
   const int64_t now = clock_.now_ms();
+  const std::string cache_key = env.id + "/" + std::string(organization_id);
   {
     std::lock_guard lock(discovery_mu_);
-    auto it = discovery_cache_.find(env.id);
+    auto it = discovery_cache_.find(cache_key);
     if (it != discovery_cache_.end() && now - it->second.second < kDiscoveryCacheMs) {
       return it->second.first;
     }
   }
-  const std::string iss = signer_.issuer_url(env, "");
-  auto keys = signer_.keys(env, "");
+  if (!organization_id.empty()) {
+    auto own = signer_.issuer_of(env, organization_id);
+    if (!own) return fail(own.error());
+    if (*own != organization_id) {
+      return fail(errc::KeyIssuerNotFound, "Organization '" + std::string(organization_id) +
+                                               "' has no issuer of its own: use the "
+                                               "environment's discovery document");
+    }
+  }
+  const std::string env_iss = signer_.issuer_url(env, "");
+  const std::string iss = signer_.issuer_url(env, organization_id);
+  auto keys = signer_.keys(env, organization_id);
   if (!keys) return fail(keys.error());
   std::vector<std::string> algs;
   for (const auto& k : (*keys)->entries()) {
@@ -48,11 +66,11 @@ Result<nlohmann::json> Provider::discovery(const store::Environment& env) {
   nlohmann::json doc = {
       {"issuer", iss},
       {"authorization_endpoint", iss + "/oauth2/authorize"},
-      {"token_endpoint", iss + "/oauth2/token"},
-      {"userinfo_endpoint", iss + "/oauth2/userinfo"},
+      {"token_endpoint", env_iss + "/oauth2/token"},
+      {"userinfo_endpoint", env_iss + "/oauth2/userinfo"},
       {"jwks_uri", iss + "/.well-known/jwks.json"},
-      {"introspection_endpoint", iss + "/oauth2/introspect"},
-      {"revocation_endpoint", iss + "/oauth2/revoke"},
+      {"introspection_endpoint", env_iss + "/oauth2/introspect"},
+      {"revocation_endpoint", env_iss + "/oauth2/revoke"},
       {"response_types_supported", {"code"}},
       {"response_modes_supported", {"query", "form_post"}},
       {"grant_types_supported", grants_.grant_types()},
@@ -73,13 +91,13 @@ Result<nlohmann::json> Provider::discovery(const store::Environment& env) {
       {"authorization_response_iss_parameter_supported", true},
   };
   std::lock_guard lock(discovery_mu_);
-  discovery_cache_[env.id] = {doc, now};
+  discovery_cache_[cache_key] = {doc, now};
   return doc;
 }
 
 http::Response discovery_endpoint(Provider& p, const store::Environment& env,
                                   const http::Request& req) {
-  auto doc = p.discovery(env);
+  auto doc = p.discovery(env, req.param("org"));
   if (!doc) return http::Response::problem(doc.error(), req);
   auto res = http::Response::json(200, *doc);
   res.set_header("Cache-Control", "public, max-age=300");

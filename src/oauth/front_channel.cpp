@@ -4,9 +4,12 @@
 
 #include "core/encoding.h"
 #include "core/log.h"
+#include "crypto/error_codes.h"
 #include "oauth/authorization_code.h"
 #include "oauth/error_page.h"
 #include "oauth/response_mode.h"
+#include "oauth/token_signer.h"
+#include "tenancy/error_codes.h"
 
 namespace gh::oauth {
 
@@ -39,12 +42,31 @@ FrontChannel::FrontChannel(FrontChannelOptions o)
       sessions_(o.sessions),
       public_url_(std::move(o.public_url)),
       clock_(o.clock),
-      random_(o.random) {
+      random_(o.random),
+      signer_(std::move(o.signer)) {
   while (!public_url_.empty() && public_url_.back() == '/') public_url_.pop_back();
 }
 
 std::string FrontChannel::issuer(const store::Environment& env) const {
   return public_url_ + "/" + env.name;
+}
+
+Result<RequestIssuer> FrontChannel::organization_issuer(const store::Environment& env,
+                                                        std::string_view organization_id) {
+  auto none = [&] {
+    return fail(errc::KeyIssuerNotFound, "Organization '" + std::string(organization_id) +
+                                             "' has no issuer of its own: sign in through the "
+                                             "environment's issuer " +
+                                             issuer(env));
+  };
+  if (!signer_ || organization_id.empty()) return none();
+  auto own = signer_->issuer_of(env, organization_id);
+  if (!own) {
+    if (own.error().code == errc::TenantNotFound) return none();
+    return fail(own.error());
+  }
+  if (*own != organization_id) return none();
+  return RequestIssuer{signer_->issuer_url(env, organization_id), std::string(organization_id)};
 }
 
 std::string FrontChannel::login_url(const store::Environment& env,
@@ -92,16 +114,16 @@ Result<std::optional<sessions::AuthenticatedSession>> FrontChannel::session_of(
   return *s;
 }
 
-http::Response FrontChannel::to_client(const store::Environment& env,
+http::Response FrontChannel::to_client(std::string_view issuer,
                                        const AuthorizationError& error) const {
-  return render_authorization_response(error_response(error, issuer(env)));
+  return render_authorization_response(error_response(error, std::string(issuer)));
 }
 
 http::Response FrontChannel::page(const Error& error, std::string_view request_id) const {
   return render_error_page(error, request_id);
 }
 
-http::Response FrontChannel::issue_code(const store::Environment& env,
+http::Response FrontChannel::issue_code(std::string_view issuer, const store::Environment& env,
                                         const store::Application& app,
                                         const AuthorizationRequest& req,
                                         const sessions::AuthenticatedSession& session,
@@ -109,9 +131,9 @@ http::Response FrontChannel::issue_code(const store::Environment& env,
   auto server_error = [&](const Error& e) {
     log::warn("authorization code not issued",
               {{"error", std::string(e.code_name())}, {"client_id", app.client_id}});
-    return to_client(env, AuthorizationError::to_client(
-                              "server_error", "the authorization code could not be issued",
-                              req.redirect_uri, req.state, req.response_mode));
+    return to_client(issuer, AuthorizationError::to_client(
+                                 "server_error", "the authorization code could not be issued",
+                                 req.redirect_uri, req.state, req.response_mode));
   };
   // Back-channel logout (issue 7) must know every client that received tokens in the session.
   auto added = sessions_.add_client(env.id, session.organization_id, session.sid, app.client_id);
@@ -123,7 +145,7 @@ http::Response FrontChannel::issue_code(const store::Environment& env,
   log::info("authorization code issued", {{"client_id", app.client_id},
                                           {"organization_id", session.organization_id},
                                           {"request_id", std::string(request_id)}});
-  return render_authorization_response(success_response(req, minted.code, issuer(env)));
+  return render_authorization_response(success_response(req, minted.code, std::string(issuer)));
 }
 
 void add_front_channel_routes(http::Router& router, tenancy::EnvironmentCache& environments,
@@ -134,10 +156,19 @@ void add_front_channel_routes(http::Router& router, tenancy::EnvironmentCache& e
   auto authorize = [&environments, fc](http::Request& req) {
     auto env = environments.get(req.param("env"));
     if (!env) return fc->page(env.error(), req.request_id);
-    return authorize_endpoint(*fc, *env, req);
+    return authorize_endpoint(*fc, *env, fc->environment_issuer(*env), req);
   };
   router.add("GET", "/{env}/oauth2/authorize", authorize, options);
   router.add("POST", "/{env}/oauth2/authorize", authorize, options);
+  auto organization_authorize = [&environments, fc](http::Request& req) {
+    auto env = environments.get(req.param("env"));
+    if (!env) return fc->page(env.error(), req.request_id);
+    auto issuer = fc->organization_issuer(*env, req.param("org"));
+    if (!issuer) return fc->page(issuer.error(), req.request_id);
+    return authorize_endpoint(*fc, *env, *issuer, req);
+  };
+  router.add("GET", "/{env}/o/{org}/oauth2/authorize", organization_authorize, options);
+  router.add("POST", "/{env}/o/{org}/oauth2/authorize", organization_authorize, options);
   router.add(
       "GET", "/{env}/oauth2/authorize/resume",
       [&environments, fc](http::Request& req) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "identity/user_directory.h"
+#include "oauth/application_cache.h"
 #include "oauth/form_params.h"
 #include "oauth/oauth_error.h"
 #include "oauth/token_issuer.h"
@@ -25,6 +26,7 @@ struct GrantDeps {
   TokenIssuer& tokens;
   UserPermissions& permissions;
   identity::UserDirectory* users = nullptr;  // null: ID tokens carry no profile claims
+  ApplicationCache* applications = nullptr;  // null: read the store on every request
 };
 
 struct TokenRequest {

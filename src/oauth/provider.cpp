@@ -11,22 +11,26 @@ Provider::Provider(ProviderOptions o)
       signer_(o.signer),
       clock_(o.clock),
       issuer_(o.signer, o.clock, o.random),
-      clients_(o.store, o.hasher, o.clock),
+      applications_(o.store, o.clock),
+      clients_(applications_, o.hasher, o.clock),
       verifier_(o.store, o.signer, o.clock),
       users_(o.users),
       claims_supported_(std::move(o.claims_supported)) {
-  GrantDeps deps{o.store, issuer_, o.permissions, o.users};
+  GrantDeps deps{o.store, issuer_, o.permissions, o.users, &applications_};
   grants_.add(std::make_unique<AuthorizationCodeGrant>(deps));
   grants_.add(std::make_unique<RefreshTokenGrant>(deps));
   grants_.add(std::make_unique<ClientCredentialsGrant>(deps));
   // A revoked access token (revocation endpoint, replayed code, reused refresh token) must fail
   // introspection and UserInfo at once on every node, not after the verified-token cache's TTL:
-  // revocations announce kTokensRevokedTopic in their transaction (NOTIFY on PostgreSQL).
-  bus_handle_ = std::make_shared<AccessTokenVerifier*>(&verifier_);
+  // revocations announce kTokensRevokedTopic in their transaction (NOTIFY on PostgreSQL). A
+  // changed application, secret, resource or grant announces kApplicationsChangedTopic.
+  bus_handle_ = std::make_shared<Provider*>(this);
   o.store.changes().subscribe(
-      [weak = std::weak_ptr<AccessTokenVerifier*>(bus_handle_)](const store::Change& c) {
-        if (!c.flush_all() && c.topic != kTokensRevokedTopic) return;
-        if (auto h = weak.lock()) (*h)->forget_all();
+      [weak = std::weak_ptr<Provider*>(bus_handle_)](const store::Change& c) {
+        auto h = weak.lock();
+        if (!h) return;
+        if (c.flush_all() || c.topic == kTokensRevokedTopic) (*h)->verifier_.forget_all();
+        if (c.flush_all() || c.topic == kApplicationsChangedTopic) (*h)->applications_.forget_all();
       });
 }
 

@@ -49,14 +49,18 @@ class Provider {
     return claims_supported_ ? claims_supported_(env) : std::vector<std::string>{};
   }
 
-  // The discovery document, cached per environment for 30 s (it lists the keys' algorithms).
-  Result<nlohmann::json> discovery(const store::Environment& env);
+  // The discovery document of the environment's issuer, or of an organization's own issuer
+  // (key.issuer_not_found when it has none); cached per issuer for 30 s (it lists the keys'
+  // algorithms).
+  Result<nlohmann::json> discovery(const store::Environment& env,
+                                   std::string_view organization_id = {});
 
  private:
   store::Store& store_;
   TokenSigner& signer_;
   const Clock& clock_;
   TokenIssuer issuer_;
+  ApplicationCache applications_;
   ClientAuthenticator clients_;
   GrantRegistry grants_;
   AccessTokenVerifier verifier_;
@@ -64,9 +68,9 @@ class Provider {
   std::function<Result<std::vector<std::string>>(const store::Environment&)> claims_supported_;
   std::mutex discovery_mu_;
   std::unordered_map<std::string, std::pair<nlohmann::json, int64_t>> discovery_cache_;
-  // The change-bus subscription reaches the verifier through this handle (the store outlives
+  // The change-bus subscription reaches the caches through this handle (the store outlives
   // the provider; a publish after destruction finds the handle gone).
-  std::shared_ptr<AccessTokenVerifier*> bus_handle_;
+  std::shared_ptr<Provider*> bus_handle_;
 };
 
 // POST /{env}/oauth2/token

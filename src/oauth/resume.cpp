@@ -79,7 +79,7 @@ http::Response resume_endpoint(FrontChannel& fc, const store::Environment& env,
   }
 
   auto refuse = [&](std::string error, std::string description) {
-    return fc.to_client(env,
+    return fc.to_client(pending->issuer,
                         AuthorizationError::to_client(std::move(error), std::move(description),
                                                       ar.redirect_uri, ar.state, ar.response_mode));
   };
@@ -94,7 +94,7 @@ http::Response resume_endpoint(FrontChannel& fc, const store::Environment& env,
     return refuse("login_required", "the sign-in did not complete");
   }
   if (verdict != SessionVerdict::satisfied) return refuse("access_denied", describe(verdict));
-  return fc.issue_code(env, *app, ar, **session, req.request_id);
+  return fc.issue_code(pending->issuer, env, *app, ar, **session, req.request_id);
 }
 
 }  // namespace gh::oauth

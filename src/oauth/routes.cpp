@@ -24,6 +24,8 @@ void add_oauth_routes(http::Router& router, tenancy::EnvironmentCache& environme
   oauth.max_body_bytes = 16 * 1024;
   router.add("GET", "/{env}/.well-known/openid-configuration",
              per_environment(environments, provider, discovery_endpoint), oauth);
+  router.add("GET", "/{env}/o/{org}/.well-known/openid-configuration",
+             per_environment(environments, provider, discovery_endpoint), oauth);
   router.add("POST", "/{env}/oauth2/token", per_environment(environments, provider, token_endpoint),
              oauth);
   router.add("POST", "/{env}/oauth2/introspect",

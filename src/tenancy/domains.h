@@ -20,17 +20,13 @@
 #include "core/random.h"
 #include "store/store.h"
 #include "tenancy/dns_resolver.h"
+#include "tenancy/domain_name.h"  // normalize_domain
 #include "tenancy/service.h"
 
 namespace gh::tenancy {
 
 constexpr std::string_view kVerificationLabel = "_gatehouse-verification";
 constexpr std::string_view kVerificationPrefix = "gatehouse-verification=";
-
-// Lowercase, no trailing dot, LDH labels of 1-63 characters, at most 253 in all, at least two
-// labels, a non-numeric top-level label (so no IP addresses); internationalized names must be
-// given in IDNA punycode (xn--...). domain.invalid naming what is wrong otherwise.
-Result<std::string> normalize_domain(std::string_view input);
 
 std::string verification_name(const store::Domain& d);   // _gatehouse-verification.<domain>
 std::string verification_value(const store::Domain& d);  // gatehouse-verification=<token>

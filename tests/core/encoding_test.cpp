@@ -58,5 +58,12 @@ TEST(Encoding, Utf8Validation) {
   EXPECT_FALSE(is_valid_utf8("\xff"));
 }
 
+TEST(Encoding, HtmlEscapeCoversTextAndBothAttributeQuotes) {
+  EXPECT_EQ(html_escape(R"(<a href="x" title='y'>&</a>)"),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
+  EXPECT_EQ(html_escape("plain é"), "plain é");
+  EXPECT_EQ(html_escape(""), "");
+}
+
 }  // namespace
 }  // namespace gh

@@ -68,10 +68,13 @@ std::string query_value(const std::string& url, const std::string& name) {
   return {};
 }
 
-std::string cookie_named(const LoginStep& s, const std::string& name) {
+// The value of the first cookie set whose name starts with `prefix`.
+std::string cookie_named(const LoginStep& s, const std::string& prefix) {
   for (const auto& c : s.set_cookies) {
-    if (c.rfind(name + "=", 0) == 0)
-      return c.substr(name.size() + 1, c.find(';') - name.size() - 1);
+    const size_t eq = c.find('=');
+    if (c.rfind(prefix, 0) == 0 && eq != std::string::npos) {
+      return c.substr(eq + 1, c.find(';') - eq - 1);
+    }
   }
   return {};
 }
@@ -147,8 +150,10 @@ class HostedLoginTest : public ::testing::Test {
     CallbackParams p;
     p.values = std::move(fields);
     if (!p.has("state")) p.values.emplace("state", query_value(redirect.url, "state"));
-    if (cookie == "?") cookie = cookie_named(redirect, "gh_login_sandbox");
-    return login_.callback(sandbox_, connection_id, p, cookie, "http-req-1");
+    if (cookie == "?") cookie = cookie_named(redirect, "gh_login_sandbox_");
+    std::vector<std::string> cookies;
+    if (!cookie.empty()) cookies.push_back(cookie);
+    return login_.callback(sandbox_, connection_id, p, cookies, "http-req-1");
   }
   nlohmann::json trace(const store::Organization& org, const std::string& request_id) {
     auto t = connections_.trace(sandbox_, org.id, request_id);
@@ -370,12 +375,52 @@ TEST_F(HostedLoginTest, SeveralConnectionsGiveAChooserAndTheChoiceIsRechecked) {
   EXPECT_NE(narrowed.url.find("/login/testidp/" + a.id), std::string::npos);
 }
 
+// Two sign-ins started in parallel tabs of one browser: each keeps its own binding cookie, so
+// either may finish first; a finished login clears only its own.
+TEST_F(HostedLoginTest, ParallelLoginsInOneBrowserEachFinish) {
+  auto c = connection(acme_, "Acme test", {});
+  request("r2", {});
+  auto first = login_.submit(sandbox_, "r1", "jane@acme.test", "", "h1");
+  auto second = login_.submit(sandbox_, "r2", "jane@acme.test", "", "h2");
+  ASSERT_EQ(first.kind, LoginStep::Kind::redirect);
+  ASSERT_EQ(second.kind, LoginStep::Kind::redirect);
+  const std::string b1 = cookie_named(first, "gh_login_sandbox_");
+  const std::string b2 = cookie_named(second, "gh_login_sandbox_");
+  ASSERT_NE(b1, b2);
+  const std::string n1 = first.set_cookies[0].substr(0, first.set_cookies[0].find('='));
+  const std::string n2 = second.set_cookies[0].substr(0, second.set_cookies[0].find('='));
+  EXPECT_NE(n1, n2);  // two cookies, not one overwritten
+
+  auto answer = [&](const LoginStep& start, std::vector<std::string> cookies) {
+    CallbackParams p;
+    p.values = {{"state", query_value(start.url, "state")}, {"email", "jane@acme.test"}};
+    return login_.callback(sandbox_, c.id, p, cookies, "h3");
+  };
+  // The first tab answers first, the browser sending both bindings (in either order).
+  auto done1 = answer(first, {b2, b1});
+  ASSERT_EQ(done1.kind, LoginStep::Kind::redirect) << done1.view.dump();
+  EXPECT_EQ(done1.url, "https://id.example/sandbox/oauth2/resume?request=r1");
+  bool cleared_own = false;
+  for (const auto& sc : done1.set_cookies) {
+    EXPECT_NE(sc.rfind(n2 + "=", 0), 0u) << "the other tab's binding must survive";
+    if (sc.rfind(n1 + "=;", 0) == 0) cleared_own = sc.find("Max-Age=0") != std::string::npos;
+  }
+  EXPECT_TRUE(cleared_own);
+  auto done2 = answer(second, {b2});
+  ASSERT_EQ(done2.kind, LoginStep::Kind::redirect) << done2.view.dump();
+  EXPECT_EQ(done2.url, "https://id.example/sandbox/oauth2/resume?request=r2");
+  // The second answer in a browser holding only the first binding is refused.
+  auto third = login_.submit(sandbox_, "r2", "jane@acme.test", "", "h4");
+  auto refused = answer(third, {b1});
+  EXPECT_EQ(refused.view["code"], "login.browser_mismatch");
+}
+
 TEST_F(HostedLoginTest, FullLoginSetsTheSessionCookieAndResumes) {
   auto c = connection(acme_, "Acme test",
                       {{"acr_mapping", {{"pwd", "urn:acr:1"}, {"mfa", "urn:acr:2"}}}});
   auto start = login_.submit(sandbox_, "r1", "jane@acme.test", "", "h1");
   ASSERT_EQ(start.kind, LoginStep::Kind::redirect);
-  const std::string binding = cookie_named(start, "gh_login_sandbox");
+  const std::string binding = cookie_named(start, "gh_login_sandbox_");
   EXPECT_EQ(binding.substr(0, acme_.id.size()), acme_.id);
   EXPECT_NE(start.set_cookies[0].find("HttpOnly"), std::string::npos);
   EXPECT_NE(start.set_cookies[0].find("Path=/sandbox/login"), std::string::npos);
@@ -544,7 +589,7 @@ TEST_F(HostedLoginTest, TamperedForgedOrUnboundCallbacksAreRefused) {
   request("r2", {});
   auto other = login_.submit(sandbox_, "r2", "jane@acme.test", "", "h1");
   auto t4 = post_form(start, c.id, {{"email", "jane@acme.test"}, {"acr", "mfa"}},
-                      cookie_named(other, "gh_login_sandbox"));
+                      cookie_named(other, "gh_login_sandbox_"));
   EXPECT_EQ(t4.view["code"], "login.browser_mismatch");
   // Expired state (the transaction too).
   clock_.advance(std::chrono::minutes(11));

@@ -6,39 +6,13 @@
 // The flow runs on SQLite, and on PostgreSQL when GATEHOUSE_TEST_PG is set (`make test`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { cleanup, cli, cliFails, freePort, startServer, tempDir, waitFor } from './lib.mjs';
+import { cleanup, cli, cliFails, DnsServer, startServer, tempDir, waitFor } from './lib.mjs';
 
-const DNSMASQ = ['/usr/sbin/dnsmasq', '/usr/bin/dnsmasq'].find((p) => {
-  try { execFileSync(p, ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
-});
-
-const PG_ADMIN = process.env.GATEHOUSE_TEST_PG;
-let dnsPort, dns;
-const records = new Map();  // TXT name → value
+const dns = new DnsServer();
 const stacks = [];
-
-// dnsmasq reads --txt-record only at start (SIGHUP does not reload it): changing the records
-// means restarting it on the same port. --local makes it answer NXDOMAIN for anything else
-// under "example" instead of REFUSED for want of an upstream server.
-async function startDns() {
-  if (dns) {
-    const exited = new Promise((r) => dns.on('exit', r));
-    dns.kill('SIGTERM');
-    await exited;
-  }
-  const args = ['--no-daemon', '--no-resolv', '--no-hosts', '--conf-file=/dev/null', '--pid-file',
-    `--port=${dnsPort}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--local=/example/',
-    '--log-facility=-'];
-  for (const [name, value] of records) args.push(`--txt-record=${name},${value}`);
-  dns = spawn(DNSMASQ, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  dns.stderr.on('data', (d) => { log += d.toString(); });
-  const up = await waitFor(() => log.includes('started') || dns.exitCode !== null, { timeoutMs: 5000 });
-  assert.ok(up >= 0 && dns.exitCode === null, `dnsmasq did not start: ${log}`);
-}
 
 function psql(url, sql) {
   return execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-Atc', sql], { encoding: 'utf8' }).trim();
@@ -61,7 +35,7 @@ async function stack(backend) {
     dataDir: dir,
     store,
     env: {
-      GATEHOUSE_DNS_NAMESERVER: `127.0.0.1:${dnsPort}`,
+      GATEHOUSE_DNS_NAMESERVER: dns.address,
       GATEHOUSE_DOMAIN_REVERIFY_INTERVAL_S: '1',
       GATEHOUSE_DOMAIN_CHECK_TIMEOUT_MS: '1000',
     },
@@ -98,9 +72,7 @@ async function call(srv, method, p, { key, env = 'sandbox', body } = {}) {
 
 let lite;
 before(async () => {
-  assert.ok(DNSMASQ, 'dnsmasq is not installed (scripts/deps installs dnsmasq-base)');
-  dnsPort = await freePort();
-  await startDns();
+  await dns.restart();
   lite = await stack('sqlite');
 });
 
@@ -112,7 +84,7 @@ after(async () => {
     }
     cleanup(s.dir);
   }
-  if (dns) dns.kill('SIGTERM');
+  await dns.stop();
 });
 
 async function claimVerifyAndLose(s, domain) {
@@ -139,8 +111,7 @@ async function claimVerifyAndLose(s, domain) {
   assert.equal(r.body.state, 'pending');
 
   // A wrong record: the answer says what was found.
-  records.set(name, 'gatehouse-verification=stale');
-  await startDns();
+  await dns.set(name, 'gatehouse-verification=stale');
   r = await call('POST', `${org}/domains/${domain}/verify`);
   assert.equal(r.status, 422);
   assert.deepEqual(r.body.found, ['gatehouse-verification=stale']);
@@ -150,8 +121,7 @@ async function claimVerifyAndLose(s, domain) {
   assert.ok(r.body.last_checked_at);
 
   // Publish: verified.
-  records.set(name, value);
-  await startDns();
+  await dns.set(name, value);
   r = await call('POST', `${org}/domains/${domain.toUpperCase()}/verify`);
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.state, 'verified');
@@ -192,8 +162,7 @@ async function claimVerifyAndLose(s, domain) {
   assert.equal(r.body.code, 'domain.not_found');
 
   // The record disappears: scheduled re-verification (every second here) fails the domain.
-  records.delete(name);
-  await startDns();
+  await dns.remove(name);
   const flipped = await waitFor(async () => (await call('GET', `${org}/domains/${domain}`)).body.state === 'failed',
     { timeoutMs: 15000, intervalMs: 200 });
   assert.ok(flipped >= 0, 'the domain did not flip to failed');
@@ -267,7 +236,7 @@ test('a nameserver that is not IPv4[:port] is refused at configuration time', ()
 });
 
 test('CLI: domain add, list, verify, remove', () => {
-  const args = ['--org', lite.demo.organization_id, ...lite.flags, '--dns-nameserver', `127.0.0.1:${dnsPort}`];
+  const args = ['--org', lite.demo.organization_id, ...lite.flags, '--dns-nameserver', dns.address];
   const added = JSON.parse(cli(['domain', 'add', 'cli.example', ...args]));
   assert.equal(added.state, 'pending');
   const list = JSON.parse(cli(['domain', 'list', ...args]));

@@ -114,3 +114,54 @@ export async function waitFor(fn, { timeoutMs = 5000, intervalMs = 20 } = {}) {
 export function cleanup(dir) {
   rmSync(dir, { recursive: true, force: true });
 }
+
+// A throwaway DNS server (dnsmasq) answering TXT records for names under "example" on
+// 127.0.0.1:port. dnsmasq reads --txt-record only at start (SIGHUP does not reload it):
+// changing the records means restarting it on the same port. --local makes it answer NXDOMAIN
+// for anything else under "example" instead of REFUSED for want of an upstream server.
+export const DNSMASQ = ['/usr/sbin/dnsmasq', '/usr/bin/dnsmasq'].find((p) => {
+  try { execFileSync(p, ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
+});
+
+export class DnsServer {
+  constructor() { this.records = new Map(); this.port = undefined; this.child = undefined; }
+  get address() { return `127.0.0.1:${this.port}`; }
+  // (Re)starts with the current records.
+  async restart() {
+    if (!DNSMASQ) throw new Error('dnsmasq is not installed (scripts/deps installs dnsmasq-base)');
+    this.port ??= await freePort();
+    await this.stop();
+    const args = ['--no-daemon', '--no-resolv', '--no-hosts', '--conf-file=/dev/null', '--pid-file',
+      `--port=${this.port}`, '--listen-address=127.0.0.1', '--bind-interfaces', '--local=/example/',
+      '--log-facility=-'];
+    for (const [name, value] of this.records) args.push(`--txt-record=${name},${value}`);
+    const child = spawn(DNSMASQ, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    let log = '';
+    child.stderr.on('data', (d) => { log += d.toString(); });
+    await waitFor(() => log.includes('started') || child.exitCode !== null, { timeoutMs: 5000 });
+    if (child.exitCode !== null) throw new Error(`dnsmasq did not start: ${log}`);
+  }
+  async set(name, value) { this.records.set(name, value); await this.restart(); }
+  async remove(name) { this.records.delete(name); await this.restart(); }
+  async stop() {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+// The store a test file runs on: SQLite in the test's data directory by default; a fresh
+// PostgreSQL database in the `make test` cluster when `GATEHOUSE_TEST_ON_PG=1` (ctest's *_pg
+// variants set it; GATEHOUSE_TEST_PG is the cluster's admin URL).
+export function testStore(prefix = 'gh_it') {
+  if (process.env.GATEHOUSE_TEST_ON_PG !== '1') return undefined;
+  const admin = process.env.GATEHOUSE_TEST_PG;
+  if (!admin) throw new Error('GATEHOUSE_TEST_PG is not set: run through `make test`');
+  const db = `${prefix}_${Math.random().toString(16).slice(2, 10)}`;
+  execFileSync('psql', [admin, '-v', 'ON_ERROR_STOP=1', '-Atc', `CREATE DATABASE ${db}`]);
+  return admin.replace(/\/[^/]*$/, `/${db}`);
+}

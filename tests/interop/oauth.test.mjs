@@ -232,3 +232,29 @@ test('CLI: app and resource commands', () => {
   assert.ok(!JSON.stringify(secrets).includes(app.client_secret));
   cliFails(['app', 'create', ...base, '--name', 'bad', '--redirect-uri', 'http://evil.example/cb']);
 });
+
+// Issue 4: revoking a signing key ends its tokens for resource servers that introspect: the
+// verified-token cache forgets the key within its TTL, and the revoked key is no longer
+// published, so a token it signed is inactive.
+test('a token signed by a revoked key is inactive at introspection', async () => {
+  const t = await client.clientCredentialsGrant(config, { resource: RESOURCE });
+  assert.equal((await client.tokenIntrospection(config, t.access_token)).active, true);
+  const kid = jose.decodeProtectedHeader(t.access_token).kid;
+  const { alg } = jose.decodeProtectedHeader(t.access_token);
+  const rotated = await call('POST', '/keys/rotate', { body: { alg } });
+  assert.equal(rotated.status, 201, JSON.stringify(rotated.body));
+  const revoked = await call('POST', `/keys/${kid}/revoke`);
+  assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
+  // Key sets are cached for a few seconds on each node; the verdict must change within that.
+  const deadline = Date.now() + 15_000;
+  let active = true;
+  while (active && Date.now() < deadline) {
+    active = (await client.tokenIntrospection(config, t.access_token)).active;
+    if (active) await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.equal(active, false, 'a revoked key\'s token is still active after 15 s');
+  // Tokens from the new key are fine.
+  const fresh = await client.clientCredentialsGrant(config, { resource: RESOURCE });
+  assert.notEqual(jose.decodeProtectedHeader(fresh.access_token).kid, kid);
+  assert.equal((await client.tokenIntrospection(config, fresh.access_token)).active, true);
+});

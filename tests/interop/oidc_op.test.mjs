@@ -427,3 +427,57 @@ test('introspection and revocation of a user token', async () => {
   assert.equal((await client.tokenIntrospection(config, tokens.access_token)).active, false);
   await client.tokenRevocation(config, 'not-a-token');  // RFC 7009: 200 for unknown tokens
 });
+
+// ---- An organization's own issuer (issues 4 and 6) -------------------------------------------
+// Last in this file: it gives the demo organization an issuer of its own.
+
+test('an organization with its own issuer: discovery, sign-in and tokens under its issuer', async () => {
+  const org = demo.organization_id;
+  const orgIssuer = `${issuer}/o/${org}`;
+  const before = await fetch(`${orgIssuer}/.well-known/openid-configuration`);
+  assert.equal(before.status, 404);
+  assert.equal((await before.json()).code, 'key.issuer_not_found');
+  const s = await fetch(`${api}/organizations/${org}/key-settings`, {
+    method: 'PATCH',
+    headers: { Authorization: `Bearer ${demo.admin_api_key}`, 'Content-Type': 'application/json',
+      'If-Match': '"v0"' },
+    body: JSON.stringify({ own_issuer: true, algorithms: ['ES256'], default_alg: 'ES256' }),
+  });
+  assert.equal(s.status, 200, await s.text());
+
+  const orgConfig = await client.discovery(new URL(orgIssuer), demo.client_id, undefined,
+    client.ClientSecretBasic(demo.client_secret), insecure);
+  const m = orgConfig.serverMetadata();
+  assert.equal(m.issuer, orgIssuer);
+  assert.equal(m.authorization_endpoint, `${orgIssuer}/oauth2/authorize`);
+  assert.equal(m.jwks_uri, `${orgIssuer}/.well-known/jwks.json`);
+  assert.equal(m.token_endpoint, `${issuer}/oauth2/token`);
+  assert.deepEqual(m.id_token_signing_alg_values_supported, ['ES256']);
+
+  // openid-client checks `iss` in the authorization response (RFC 9207) and in the ID token.
+  const { tokens } = await codeFlow({ cfg: orgConfig, user: { email: 'grace@example.test' } });
+  const orgJwks = jose.createRemoteJWKSet(new URL(m.jwks_uri));
+  const { payload, protectedHeader } = await jose.jwtVerify(tokens.id_token, orgJwks, {
+    issuer: orgIssuer, audience: demo.client_id,
+  });
+  assert.equal(protectedHeader.alg, 'ES256');
+  assert.equal(payload.org_id, org);
+  await jose.jwtVerify(tokens.access_token, orgJwks, { issuer: orgIssuer, typ: 'at+jwt' });
+  // The environment's UserInfo and introspection accept the organization's tokens.
+  const info = await client.fetchUserInfo(orgConfig, tokens.access_token, payload.sub);
+  assert.equal(info.email, 'grace@example.test');
+  assert.equal((await client.tokenIntrospection(orgConfig, tokens.access_token)).active, true);
+
+  // An organization without an issuer of its own has no authorization endpoint either, and
+  // one that is not in this environment is the same 404.
+  const other = await call('POST', '/organizations', { name: 'Initech', slug: 'initech-iss' });
+  assert.equal(other.status, 201, JSON.stringify(other.body));
+  for (const id of [other.body.id, '00000000-0000-7000-8000-000000000000']) {
+    const d = await fetch(`${issuer}/o/${id}/.well-known/openid-configuration`);
+    assert.equal(d.status, 404);
+    const a = await fetch(`${issuer}/o/${id}/oauth2/authorize?client_id=${demo.client_id}`,
+      { redirect: 'manual' });
+    assert.equal(a.status, 404);
+    assert.match(await a.text(), /key\.issuer_not_found/);
+  }
+});

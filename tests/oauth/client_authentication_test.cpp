@@ -123,6 +123,23 @@ TEST_F(ClientAuthentication, DisabledApplicationCannotAuthenticate) {
   expect_invalid_client(token(m2m_, "grant_type=client_credentials"), true);
 }
 
+// The token endpoint reads the client from a short cache (application_cache.h): a change
+// through ApplicationService drops it at once (the tests above), a write that bypasses it
+// (another process on SQLite) is seen once the TTL has passed.
+TEST_F(ClientAuthentication, ClientCacheServesWithinItsTtl) {
+  EXPECT_EQ(token(m2m_, "grant_type=client_credentials").status, 200);
+  auto disabled = store_->transact<store::Application>([&](store::Repositories& r) {
+    auto a = r.applications().get(env_.id, "", m2m_.app.id);
+    if (!a) return a;
+    a->status = "disabled";
+    return r.applications().update(*a);
+  });
+  ASSERT_TRUE(disabled) << disabled.error().text();
+  EXPECT_EQ(token(m2m_, "grant_type=client_credentials").status, 200);
+  clock_.advance(std::chrono::milliseconds(kApplicationCacheTtlMs));
+  expect_invalid_client(token(m2m_, "grant_type=client_credentials"), true);
+}
+
 TEST_F(ClientAuthentication, MalformedBodies) {
   auto req = form_request("grant_type=client_credentials", m2m_.app.client_id, m2m_.secret);
   req.headers[0].second = "application/json";
