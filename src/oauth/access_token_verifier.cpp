@@ -96,7 +96,9 @@ Result<std::optional<VerifiedAccessToken>> AccessTokenVerifier::verify_uncached(
     if (!denied || *denied || sid.empty()) return denied;
     auto session = r.sessions().get(env.id, out.organization_id, sid);
     if (!session) {
-      if (session.error().code == errc::SessionNotFound) return true;
+      // Only a revoked row ends its tokens: a sid the store does not know (none is ever
+      // deleted) is the issuer's own, signed claim.
+      if (session.error().code == errc::SessionNotFound) return false;
       return fail(session.error());
     }
     return session->revoked_at_ms != 0;

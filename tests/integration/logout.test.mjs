@@ -281,4 +281,14 @@ test('an access token revoked by jti; families and tenants', async () => {
   assert.equal(unknown.body.code, 'session.token_not_found');
   const noOrg = await call('DELETE', '/organizations/00000000-0000-7000-8000-000000000000/sessions');
   assert.equal(noOrg.status, 404);
+
+  // The CLI: the same service and fan-out (the running server delivers what it queues).
+  const flags = ['--org', org, '--data-dir', dir, '--log-level', 'warn'];
+  const listed = JSON.parse(cli(['session', 'list', ...flags]));
+  assert.ok(listed.data.some((x) => x.sid === s.claims.sid));
+  const byCli = JSON.parse(cli(['session', 'revoke-user', ...flags, s.claims.sub]));
+  assert.ok(byCli.revoked.some((x) => x.sid === s.claims.sid));
+  const after = await form('token', { grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token });
+  assert.equal(after.status, 400);
+  await waitFor(() => tokensFor(s.claims.sid).length > 0, { timeoutMs: 15000, intervalMs: 100 });
 });
