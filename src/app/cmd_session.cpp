@@ -55,7 +55,8 @@ GATEHOUSE_REGISTER_COMMAND(session, [](CLI::App& root) {
     return std::pair{cmd, args};
   };
   {
-    auto [cmd, a] = add("list", "List an organization's live sessions (or one user's, all)", nullptr);
+    auto [cmd, a] =
+        add("list", "List an organization's live sessions (or one user's, all)", nullptr);
     cmd->add_option("--user", a->user, "Only this user's sessions, revoked and expired too");
     cmd->callback([a = a] {
       auto s = open_sessions(a->flags, a->env);

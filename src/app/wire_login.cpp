@@ -10,9 +10,9 @@
 #include "app/wire_identity.h"
 #include "app/wire_oauth.h"
 #include "federation/error_codes.h"
-#include "oauth/logout_endpoint.h"
 #include "oauth/front_channel.h"
 #include "oauth/login_request_source.h"
+#include "oauth/logout_endpoint.h"
 
 namespace gh::app {
 namespace {

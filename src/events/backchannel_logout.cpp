@@ -3,8 +3,12 @@
 namespace gh::events {
 
 nlohmann::json notice_json(const LogoutNotice& n) {
-  return {{"uri", n.uri},          {"client_id", n.client_id}, {"organization_id", n.organization_id},
-          {"sub", n.sub},          {"sid", n.sid},             {"jti", n.jti}};
+  return {{"uri", n.uri},
+          {"client_id", n.client_id},
+          {"organization_id", n.organization_id},
+          {"sub", n.sub},
+          {"sid", n.sid},
+          {"jti", n.jti}};
 }
 
 Result<LogoutNotice> parse_notice(std::string_view body) {
@@ -23,12 +27,13 @@ Result<LogoutNotice> parse_notice(std::string_view body) {
 
 nlohmann::json logout_token_claims(const LogoutNotice& n, std::string_view issuer, int64_t now_s,
                                    int64_t ttl_s) {
-  nlohmann::json c = {{"iss", issuer},
-                      {"aud", n.client_id},
-                      {"iat", now_s},
-                      {"exp", now_s + ttl_s},
-                      {"jti", n.jti},
-                      {"events", {{std::string(kBackchannelLogoutEvent), nlohmann::json::object()}}}};
+  nlohmann::json c = {
+      {"iss", issuer},
+      {"aud", n.client_id},
+      {"iat", now_s},
+      {"exp", now_s + ttl_s},
+      {"jti", n.jti},
+      {"events", {{std::string(kBackchannelLogoutEvent), nlohmann::json::object()}}}};
   if (!n.sub.empty()) c["sub"] = n.sub;
   if (!n.sid.empty()) c["sid"] = n.sid;
   if (!n.organization_id.empty()) c["org_id"] = n.organization_id;

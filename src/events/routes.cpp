@@ -262,10 +262,9 @@ void add_event_routes(tenancy::AdminApi& admin, http::Router& router, store::Sto
   admin.add(router, "GET", base + "/backchannel-logout/deliveries", Access::read,
             Scope::environment,
             [logout_deliveries](AdminRequest& r) { return logout_deliveries(r, std::string()); });
-  admin.add(router, "GET", org_base + "/backchannel-logout/deliveries", Access::read,
-            Scope::organization, [logout_deliveries](AdminRequest& r) {
-              return logout_deliveries(r, r.http.param("org"));
-            });
+  admin.add(
+      router, "GET", org_base + "/backchannel-logout/deliveries", Access::read, Scope::organization,
+      [logout_deliveries](AdminRequest& r) { return logout_deliveries(r, r.http.param("org")); });
 }
 
 }  // namespace gh::events

@@ -30,9 +30,7 @@ std::string string_claim(const nlohmann::json& c, const char* key) {
   return c.contains(key) && c[key].is_string() ? c[key].get<std::string>() : std::string();
 }
 
-Error invalid(std::string message) {
-  return Error(errc::SessionInvalidLogout, std::move(message));
-}
+Error invalid(std::string message) { return Error(errc::SessionInvalidLogout, std::move(message)); }
 
 Result<Params> logout_params(const http::Request& req) {
   std::string_view source = req.query;
@@ -119,9 +117,8 @@ std::optional<IdTokenHint> verify_id_token_hint(std::string_view token, const jo
   return h;
 }
 
-http::Response logout_endpoint(FrontChannel& fc, TokenSigner& signer,
-                               const store::Environment& env, const http::Request& req,
-                               bool secure_cookies) {
+http::Response logout_endpoint(FrontChannel& fc, TokenSigner& signer, const store::Environment& env,
+                               const http::Request& req, bool secure_cookies) {
   auto params = logout_params(req);
   if (!params) return fc.page(params.error(), req.request_id);
   const std::string hint_token = param(*params, "id_token_hint");
@@ -187,8 +184,8 @@ http::Response logout_endpoint(FrontChannel& fc, TokenSigner& signer,
   if (*session) {
     const auto& s = **session;
     // A hint about another user or session does not end this one.
-    const bool same = !hint || (hint->subject == s.user_id && (hint->sid.empty() ||
-                                                                hint->sid == s.sid));
+    const bool same =
+        !hint || (hint->subject == s.user_id && (hint->sid.empty() || hint->sid == s.sid));
     if (same) {
       auto ended = fc.sessions().end(env.id, s.organization_id, s.sid, client_id, req.request_id,
                                      req.client_ip);

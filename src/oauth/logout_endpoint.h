@@ -39,9 +39,8 @@ struct IdTokenHint {
 std::optional<IdTokenHint> verify_id_token_hint(std::string_view token, const jose::KeySet& keys,
                                                 std::string_view issuer, const Clock& clock);
 
-http::Response logout_endpoint(FrontChannel& fc, TokenSigner& signer,
-                               const store::Environment& env, const http::Request& req,
-                               bool secure_cookies);
+http::Response logout_endpoint(FrontChannel& fc, TokenSigner& signer, const store::Environment& env,
+                               const http::Request& req, bool secure_cookies);
 
 void add_logout_routes(http::Router& router, tenancy::EnvironmentCache& environments,
                        std::shared_ptr<FrontChannel> fc, std::shared_ptr<TokenSigner> signer,

@@ -75,20 +75,21 @@ void add_session_routes(tenancy::AdminApi& api, http::Router& router,
             auto n = sessions->revoke_refresh_family(r.env, r.http.param("org"),
                                                      r.http.param("family"), r.actor);
             if (!n) return Response::problem(n.error(), r.http);
-            return http::json_response(200, {{"family_id", r.http.param("family")},
-                                             {"revoked_tokens", *n}});
-          });
-  api.add(router, "DELETE", org + "/access-tokens/{jti}", Access::write, Scope::organization,
-          [sessions](AdminRequest& r) {
-            auto added = sessions->revoke_access_token(r.env, r.http.param("org"),
-                                                       r.http.param("jti"), r.actor);
-            if (!added) return Response::problem(added.error(), r.http);
             return http::json_response(
-                200, {{"jti", r.http.param("jti")},
-                      {"deny_listed_until",
-                       format_rfc3339(sessions->clock().now_ms() + kAccessTokenDenyMs)},
-                      {"already_revoked", !*added}});
+                200, {{"family_id", r.http.param("family")}, {"revoked_tokens", *n}});
           });
+  api.add(
+      router, "DELETE", org + "/access-tokens/{jti}", Access::write, Scope::organization,
+      [sessions](AdminRequest& r) {
+        auto added =
+            sessions->revoke_access_token(r.env, r.http.param("org"), r.http.param("jti"), r.actor);
+        if (!added) return Response::problem(added.error(), r.http);
+        return http::json_response(
+            200,
+            {{"jti", r.http.param("jti")},
+             {"deny_listed_until", format_rfc3339(sessions->clock().now_ms() + kAccessTokenDenyMs)},
+             {"already_revoked", !*added}});
+      });
 }
 
 }  // namespace gh::sessions

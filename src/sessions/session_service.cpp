@@ -81,8 +81,8 @@ Result<std::vector<store::Session>> revoke_sessions(store::Repositories& repos,
     ev.occurred_at_ms = now_ms;
     if (auto queued = repos.outbox().enqueue(ev); !queued) return fail(queued.error());
 
-    auto families = repos.oauth_grants().revoke_session_families(env.id, r->organization_id,
-                                                                 r->sid, now_ms);
+    auto families =
+        repos.oauth_grants().revoke_session_families(env.id, r->organization_id, r->sid, now_ms);
     if (!families) return fail(families.error());
     if (!families->empty()) {
       store::OutboxEvent tev;
@@ -299,9 +299,9 @@ Result<store::Session> SessionService::revoke(const store::Environment& env,
 namespace {
 
 Result<int64_t> append_audit(store::Repositories& repos, const store::Environment& env,
-                  std::string_view organization_id, const tenancy::Actor& actor,
-                  std::string_view action, std::string_view target_type,
-                  std::string_view target_id, nlohmann::json summary, int64_t now) {
+                             std::string_view organization_id, const tenancy::Actor& actor,
+                             std::string_view action, std::string_view target_type,
+                             std::string_view target_id, nlohmann::json summary, int64_t now) {
   store::AuditRecord rec;
   rec.environment_id = env.id;
   rec.organization_id = std::string(organization_id);
@@ -353,8 +353,10 @@ Result<std::vector<store::Session>> SessionService::revoke_user(const store::Env
     if (!user) return fail(user.error());
     auto revoked = revoke_user_sessions(repos, env, organization_id, user_id, reason::kAdmin, now);
     if (!revoked) return revoked;
-    if (auto audited = append_audit(repos, env, organization_id, actor, "session.revoked_for_user", "user", user_id,
-                 {{"sessions", sids_of(*revoked)}, {"reason", reason::kAdmin}}, now); !audited) {
+    if (auto audited = append_audit(
+            repos, env, organization_id, actor, "session.revoked_for_user", "user", user_id,
+            {{"sessions", sids_of(*revoked)}, {"reason", reason::kAdmin}}, now);
+        !audited) {
       return fail(audited.error());
     }
     return revoked;
@@ -362,8 +364,7 @@ Result<std::vector<store::Session>> SessionService::revoke_user(const store::Env
 }
 
 Result<std::vector<store::Session>> SessionService::revoke_organization(
-    const store::Environment& env, std::string_view organization_id,
-    const tenancy::Actor& actor) {
+    const store::Environment& env, std::string_view organization_id, const tenancy::Actor& actor) {
   const int64_t now = clock_.now_ms();
   using Out = std::vector<store::Session>;
   return store_.transact<Out>([&](store::Repositories& repos) -> Result<Out> {
@@ -380,9 +381,10 @@ Result<std::vector<store::Session>> SessionService::revoke_organization(
       all.insert(all.end(), revoked->begin(), revoked->end());
       if (live->size() < 500) break;
     }
-    if (auto audited = append_audit(repos, env, organization_id, actor, "session.revoked_for_organization",
-                 "organization", organization_id,
-                 {{"count", all.size()}, {"reason", reason::kOrganization}}, now); !audited) {
+    if (auto audited = append_audit(
+            repos, env, organization_id, actor, "session.revoked_for_organization", "organization",
+            organization_id, {{"count", all.size()}, {"reason", reason::kOrganization}}, now);
+        !audited) {
       return fail(audited.error());
     }
     return all;
@@ -401,17 +403,17 @@ Result<int> SessionService::revoke_refresh_family(const store::Environment& env,
     auto n = repos.oauth_grants().revoke_family(env.id, organization_id, family_id, now);
     if (!n) return n;
     if (*n == 0) {
-      return fail(errc::SessionTokenNotFound, "No live refresh token family '" +
-                                                  std::string(family_id) +
-                                                  "' in this organization");
+      return fail(
+          errc::SessionTokenNotFound,
+          "No live refresh token family '" + std::string(family_id) + "' in this organization");
     }
-    auto q = enqueue_token_revoked(repos, env, organization_id,
-                                   {{"type", "refresh_token"},
-                                    {"family_ids", nlohmann::json::array({family_id})}},
-                                   now);
+    auto q = enqueue_token_revoked(
+        repos, env, organization_id,
+        {{"type", "refresh_token"}, {"family_ids", nlohmann::json::array({family_id})}}, now);
     if (!q) return fail(q.error());
-    if (auto audited = append_audit(repos, env, organization_id, actor, "token.revoked", "refresh_token_family",
-                 family_id, {{"tokens", *n}}, now); !audited) {
+    if (auto audited = append_audit(repos, env, organization_id, actor, "token.revoked",
+                                    "refresh_token_family", family_id, {{"tokens", *n}}, now);
+        !audited) {
       return fail(audited.error());
     }
     return n;
@@ -442,8 +444,9 @@ Result<bool> SessionService::revoke_access_token(const store::Environment& env,
     auto q = enqueue_token_revoked(repos, env, organization_id,
                                    {{"type", "access_token"}, {"jti", jti}}, now);
     if (!q) return q;
-    if (auto audited = append_audit(repos, env, organization_id, actor, "token.revoked", "access_token", jti, {},
-                 now); !audited) {
+    if (auto audited = append_audit(repos, env, organization_id, actor, "token.revoked",
+                                    "access_token", jti, {}, now);
+        !audited) {
       return fail(audited.error());
     }
     repos.changed(kTokensRevokedTopic, env.id);
@@ -462,10 +465,9 @@ Result<std::vector<store::Session>> SessionService::list_for_organization(
   });
 }
 
-Result<bool> SessionService::end(std::string_view environment_id,
-                                 std::string_view organization_id, std::string_view sid,
-                                 std::string_view client_id, std::string_view request_id,
-                                 std::string_view source_ip) {
+Result<bool> SessionService::end(std::string_view environment_id, std::string_view organization_id,
+                                 std::string_view sid, std::string_view client_id,
+                                 std::string_view request_id, std::string_view source_ip) {
   const int64_t now = clock_.now_ms();
   return store_.transact<bool>([&](store::Repositories& repos) -> Result<bool> {
     auto env = environment_by_id(repos, environment_id);
@@ -480,8 +482,10 @@ Result<bool> SessionService::end(std::string_view environment_id,
     actor.id = current->user_id;
     actor.request_id = std::string(request_id);
     actor.source_ip = std::string(source_ip);
-    if (auto audited = append_audit(repos, *env, organization_id, actor, "session.logout", "session", sid,
-                 {{"client_id", client_id}, {"reason", reason::kLogout}}, now); !audited) {
+    if (auto audited =
+            append_audit(repos, *env, organization_id, actor, "session.logout", "session", sid,
+                         {{"client_id", client_id}, {"reason", reason::kLogout}}, now);
+        !audited) {
       return fail(audited.error());
     }
     return !revoked->empty();

@@ -5,13 +5,13 @@
 
 #include <set>
 
+#include "core/ids.h"
 #include "crypto/kek/local_kek.h"
 #include "events/backchannel_logout.h"
 #include "events/error_codes.h"
 #include "events/retry_policy.h"
 #include "events/signature.h"
 #include "events/webhook_service.h"
-#include "core/ids.h"
 #include "tenancy/error_codes.h"
 #include "test_store.h"
 

@@ -17,10 +17,17 @@ class LogoutHint : public ::testing::Test {
   }
   nlohmann::json id_token(int64_t exp_offset_s) {
     const int64_t now = clock_.now_ms() / 1000;
-    return {{"iss", kIss},  {"sub", "user-1"},      {"aud", "gh_app_1"},   {"iat", now + exp_offset_s - 3600},
-            {"exp", now + exp_offset_s}, {"sid", "sid-1"}, {"org_id", "org-1"}};
+    return {{"iss", kIss},
+            {"sub", "user-1"},
+            {"aud", "gh_app_1"},
+            {"iat", now + exp_offset_s - 3600},
+            {"exp", now + exp_offset_s},
+            {"sid", "sid-1"},
+            {"org_id", "org-1"}};
   }
-  std::string sign(const nlohmann::json& c, const jose::KeyEntry& k) { return *jose::jwt_sign(k, c); }
+  std::string sign(const nlohmann::json& c, const jose::KeyEntry& k) {
+    return *jose::jwt_sign(k, c);
+  }
   static constexpr const char* kIss = "https://id.example/sandbox";
   FakeClock clock_;
   jose::KeyEntry key_;

@@ -181,8 +181,7 @@ TEST_P(RevocationFanOutTest, OtherTenantsIdsAreNotFound) {
     ASSERT_TRUE(rows);
     EXPECT_TRUE(rows->empty());
     auto fams = store_->transact<std::vector<std::string>>([&](store::Repositories& r) {
-      return r.oauth_grants().revoke_session_families(env->id, org, s.session.sid,
-                                                      clock_.now_ms());
+      return r.oauth_grants().revoke_session_families(env->id, org, s.session.sid, clock_.now_ms());
     });
     ASSERT_TRUE(fams);
     EXPECT_TRUE(fams->empty());

@@ -250,8 +250,8 @@ Result<std::vector<WebhookDelivery>> SqlWebhookRepository::list_deliveries_of_ty
   // only after checking it is a UUID (ids are UUIDv7).
   if (!before.empty()) {
     const bool uuid = before.size() == 36 && std::all_of(before.begin(), before.end(), [](char c) {
-      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-';
-    });
+                        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-';
+                      });
     if (!uuid) return std::vector<WebhookDelivery>();
     if (next < 4) {
       add("id", before, "<");
