@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/random.h"
 #include "events/routes.h"
+#include "oauth/token_signer.h"
 
 namespace gh::app {
 namespace {
@@ -39,6 +40,18 @@ GATEHOUSE_REGISTER_WORKERS(events, [](ServerContext& ctx) {
   if (threads == 0) return workers;
   auto service =
       std::make_shared<events::WebhookService>(ctx.store, ctx.sealing, retry_policy(ctx.config));
+  // Back-channel logout tokens (issue 7) are signed by the issuer of the session's organization:
+  // the environment's, or the organization's own.
+  auto signer = std::make_shared<oauth::KeyServiceSigner>(ctx.keys);
+  service->set_logout_token_signer([signer](const store::Environment& env,
+                                            const events::LogoutNotice& n) -> Result<std::string> {
+    auto issuer_org = signer->issuer_of(env, n.organization_id);
+    if (!issuer_org) return fail(issuer_org.error());
+    const int64_t now_s = SystemClock::instance().now_ms() / 1000;
+    return signer->sign(env, *issuer_org,
+                        events::logout_token_claims(n, signer->issuer_url(env, *issuer_org), now_s),
+                        "logout+jwt", std::nullopt);
+  });
   // Several nodes may fan out and deliver at once: the consumer position is locked per
   // environment and deliveries are leased to this node.
   const std::string node = [] {

@@ -12,6 +12,7 @@
 #include "federation/error_codes.h"
 #include "oauth/front_channel.h"
 #include "oauth/login_request_source.h"
+#include "oauth/logout_endpoint.h"
 #include "oauth/token_signer.h"
 
 namespace gh::app {
@@ -54,6 +55,11 @@ GATEHOUSE_REGISTER_ROUTES(authorize, [](ServerContext& ctx, http::Router& router
       sessions, fc);
   oauth::add_front_channel_routes(router, ctx.environments,
                                   std::shared_ptr<oauth::FrontChannel>(owner, fc.get()));
+  // RP-Initiated Logout (issue 7): ends the session through the revocation fan-out.
+  oauth::add_logout_routes(router, ctx.environments,
+                           std::shared_ptr<oauth::FrontChannel>(owner, fc.get()),
+                           std::make_shared<oauth::KeyServiceSigner>(ctx.keys),
+                           ctx.config.public_url.rfind("https://", 0) == 0);
 });
 
 }  // namespace gh::app

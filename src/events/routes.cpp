@@ -230,6 +230,41 @@ void add_event_routes(tenancy::AdminApi& admin, http::Router& router, store::Sto
     admin.add(router, "POST", one + "/deliveries/{delivery}/redeliver", Access::write, p.scope,
               [redeliver, org_of](AdminRequest& r) { return redeliver(r, org_of(r)); });
   }
+
+  // OIDC Back-Channel Logout deliveries (issue 7): each receiver's status, newest first;
+  // ?application={application id} for one receiver.
+  auto logout_deliveries = [webhooks, scope_of](AdminRequest& r,
+                                                const std::string& org) -> Response {
+    auto limit = http::limit_param(r.http, 50, 1000);
+    if (!limit) return problem(limit.error(), r.http);
+    const std::string before = r.http.query_param("before").value_or("");
+    const std::string app = r.http.query_param("application").value_or("");
+    auto rows = webhooks->logout_deliveries(scope_of(r, org), app, before, *limit);
+    if (!rows) return problem(rows.error(), r.http);
+    nlohmann::json data = nlohmann::json::array();
+    for (const auto& d : *rows) {
+      auto j = delivery_json(d);
+      j["application_id"] = d.endpoint_id;
+      if (auto n = parse_notice(d.body)) {
+        j["client_id"] = n->client_id;
+        j["sid"] = n->sid;
+        j["sub"] = n->sub;
+        j["jti"] = n->jti;
+      }
+      data.push_back(j);
+    }
+    nlohmann::json out = {{"data", data}};
+    out["next_before"] = static_cast<int>(rows->size()) == *limit && !rows->empty()
+                             ? nlohmann::json(rows->back().id)
+                             : nlohmann::json(nullptr);
+    return http::json_response(200, out);
+  };
+  admin.add(router, "GET", base + "/backchannel-logout/deliveries", Access::read,
+            Scope::environment,
+            [logout_deliveries](AdminRequest& r) { return logout_deliveries(r, std::string()); });
+  admin.add(
+      router, "GET", org_base + "/backchannel-logout/deliveries", Access::read, Scope::organization,
+      [logout_deliveries](AdminRequest& r) { return logout_deliveries(r, r.http.param("org")); });
 }
 
 }  // namespace gh::events

@@ -343,6 +343,60 @@ Result<store::WebhookDelivery> WebhookService::redeliver(const WebhookScope& sco
       });
 }
 
+namespace {
+
+// OIDC Back-Channel Logout 1.0 §2.7: one notice per application in the session that registered
+// a backchannel_logout_uri (disabled or deleted applications are skipped).
+Result<bool> add_logout_deliveries(store::Repositories& repos, const std::string& environment_id,
+                                   const store::OutboxEvent& ev, const Clock& clock,
+                                   Random& random) {
+  if (!ev.payload.contains("session") || !ev.payload["session"].is_object()) return true;
+  const auto& s = ev.payload["session"];
+  auto str = [&](const char* k) {
+    return s.contains(k) && s[k].is_string() ? s[k].get<std::string>() : std::string();
+  };
+  if (!s.contains("clients") || !s["clients"].is_array()) return true;
+  for (const auto& c : s["clients"]) {
+    if (!c.is_string()) continue;
+    auto app = repos.applications().find_by_client_id(environment_id, c.get<std::string>());
+    if (!app) {
+      // oauth/ owns the code (events/ comes before it); a client deleted since: no receiver.
+      if (app.error().code_name() == "application.not_found") continue;
+      return fail(app.error());
+    }
+    if (app->backchannel_logout_uri.empty() || app->status != "active") continue;
+    LogoutNotice n;
+    n.uri = app->backchannel_logout_uri;
+    n.client_id = app->client_id;
+    n.organization_id = str("organization_id");
+    n.sub = str("user_id");
+    n.sid = str("sid");
+    n.jti = new_uuid_v7(clock, random);
+    store::WebhookDelivery d;
+    d.endpoint_id = app->id;
+    d.environment_id = environment_id;
+    d.organization_id = n.organization_id;
+    d.event_id = ev.id;
+    d.event_type = std::string(kBackchannelLogoutDelivery);
+    d.body = notice_json(n).dump();
+    d.next_attempt_at_ms = clock.now_ms();
+    if (auto ok = repos.webhooks().add_delivery(d); !ok) return fail(ok.error());
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::vector<store::WebhookDelivery>> WebhookService::logout_deliveries(
+    const WebhookScope& scope, const std::string& application_id, const std::string& before,
+    int limit) {
+  return store_.read<std::vector<store::WebhookDelivery>>([&](store::Repositories& repos) {
+    return repos.webhooks().list_deliveries_of_type(scope.env.id, scope.organization_id,
+                                                    kBackchannelLogoutDelivery, application_id,
+                                                    before, limit);
+  });
+}
+
 Result<int> WebhookService::fan_out(const std::string& environment_id, int batch) {
   const std::string consumer = "webhooks:" + environment_id;
   return store_.transact<int>([&](store::Repositories& repos) -> Result<int> {
@@ -357,6 +411,11 @@ Result<int> WebhookService::fan_out(const std::string& environment_id, int batch
     if (!endpoints) return fail(endpoints.error());
     const int64_t now = clock_.now_ms();
     for (const auto& ev : *events) {
+      if (ev.type == "session.revoked") {
+        if (auto ok = add_logout_deliveries(repos, environment_id, ev, clock_, random_); !ok) {
+          return fail(ok.error());
+        }
+      }
       std::string body;
       for (const auto& e : *endpoints) {
         if (!matches(e, ev)) continue;
@@ -409,7 +468,66 @@ Result<int> WebhookService::deliver_due(http::HttpClient& client, const std::str
   if (claimed->empty()) return 0;
   std::unordered_map<std::string, std::optional<store::WebhookEndpoint>> endpoints;
   std::vector<std::pair<std::string, store::DeliveryAttempt>> results;
+  std::unordered_map<std::string, std::optional<store::Environment>> environments;
+  auto retry_or_fail = [&](const store::WebhookDelivery& d, store::DeliveryAttempt& a) {
+    if (retry_.exhausted(d.attempts)) {
+      a.status = "failed";
+    } else {
+      a.status = "pending";
+      a.next_attempt_at_ms = clock_.now_ms() + retry_.delay_ms(d.attempts, random_);
+    }
+  };
   for (const auto& d : *claimed) {
+    if (d.event_type == kBackchannelLogoutDelivery) {
+      store::DeliveryAttempt a;
+      auto notice = parse_notice(d.body);
+      if (!notice) {
+        a.status = "failed";
+        a.error = notice.error().text();
+        results.emplace_back(d.id, a);
+        continue;
+      }
+      auto env_it = environments.find(d.environment_id);
+      if (env_it == environments.end()) {
+        auto all = store_.read<std::vector<store::Environment>>(
+            [](store::Repositories& repos) { return repos.environments().list(); });
+        std::optional<store::Environment> found;
+        if (all) {
+          for (auto& e : *all) {
+            if (e.id == d.environment_id) found = e;
+          }
+        }
+        env_it = environments.emplace(d.environment_id, found).first;
+      }
+      // Fail closed: a token that cannot be signed (no signer, no active key, the
+      // organization's key-encryption key unavailable) is retried, never sent unsigned.
+      Result<std::string> token = fail(errc::ServerInternal, "no logout token signer");
+      if (env_it->second && logout_signer_) token = logout_signer_(*env_it->second, *notice);
+      if (!token) {
+        a.error = std::string(token.error().code_name());
+        retry_or_fail(d, a);
+        results.emplace_back(d.id, a);
+        continue;
+      }
+      http::ClientRequest req;
+      req.method = "POST";
+      req.url = notice->uri;
+      req.body = "logout_token=" + percent_encode(*token);
+      req.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                     {"Cache-Control", "no-store"}};
+      auto res = client.send(req);
+      a.http_status = res.status;
+      a.response_ms = res.elapsed_ms;
+      // §2.8: the RP answers 200 OK (204 is common too) when it logged the session out.
+      if (res.ok()) {
+        a.status = "succeeded";
+      } else {
+        a.error = !res.error.empty() ? res.error : "HTTP " + std::to_string(res.status);
+        retry_or_fail(d, a);
+      }
+      results.emplace_back(d.id, a);
+      continue;
+    }
     auto it = endpoints.find(d.endpoint_id);
     if (it == endpoints.end()) {
       auto e = store_.read<store::WebhookEndpoint>([&](store::Repositories& repos) {

@@ -16,6 +16,7 @@
 
 #include "core/clock.h"
 #include "core/random.h"
+#include "events/backchannel_logout.h"
 #include "events/retry_policy.h"
 #include "http/client.h"
 #include "store/store.h"
@@ -72,6 +73,15 @@ class WebhookService {
                                            const std::string& delivery_id,
                                            const tenancy::Actor& actor);
 
+  // Back-channel logout deliveries (events/backchannel_logout.h) are signed with this; without
+  // one they stay pending (retried) rather than being sent unsigned.
+  void set_logout_token_signer(LogoutTokenSigner signer) { logout_signer_ = std::move(signer); }
+  // Back-channel logout deliveries, newest first: every receiver's, or one application's.
+  Result<std::vector<store::WebhookDelivery>> logout_deliveries(const WebhookScope& scope,
+                                                                const std::string& application_id,
+                                                                const std::string& before,
+                                                                int limit);
+
   // One fan-out step for one environment; returns the number of events consumed.
   Result<int> fan_out(const std::string& environment_id, int batch = 500);
   // Fan-out for every environment; returns events consumed.
@@ -98,6 +108,7 @@ class WebhookService {
   RetryPolicy retry_;
   const Clock& clock_;
   Random& random_;
+  LogoutTokenSigner logout_signer_;
 };
 
 // The JSON the API shows (secrets never, only their ids and expiry).

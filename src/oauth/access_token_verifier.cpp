@@ -3,6 +3,7 @@
 #include "core/encoding.h"
 #include "crypto/jose/jwt.h"
 #include "oauth/token_hash.h"
+#include "sessions/error_codes.h"
 
 namespace gh::oauth {
 
@@ -87,8 +88,20 @@ Result<std::optional<VerifiedAccessToken>> AccessTokenVerifier::verify_uncached(
   if (out.jti.empty() || out.client_id.empty()) return inactive;
   // A token of an organization-issuer must name that organization.
   if (!issuer_org.empty() && out.organization_id != issuer_org) return inactive;
-  auto revoked = store_.read<bool>([&](store::Repositories& r) {
-    return r.oauth_grants().is_jti_revoked(env.id, out.organization_id, out.jti);
+  // Deny-listed jti, or issued in a session that has ended (issue 7's revocation fan-out: the
+  // session row is the one record every cause revokes).
+  const std::string sid = string_claim(out.claims, "sid");
+  auto revoked = store_.read<bool>([&](store::Repositories& r) -> Result<bool> {
+    auto denied = r.oauth_grants().is_jti_revoked(env.id, out.organization_id, out.jti);
+    if (!denied || *denied || sid.empty()) return denied;
+    auto session = r.sessions().get(env.id, out.organization_id, sid);
+    if (!session) {
+      // Only a revoked row ends its tokens: a sid the store does not know (none is ever
+      // deleted) is the issuer's own, signed claim.
+      if (session.error().code == errc::SessionNotFound) return false;
+      return fail(session.error());
+    }
+    return session->revoked_at_ms != 0;
   });
   if (!revoked) return fail(revoked.error());
   if (*revoked) return inactive;

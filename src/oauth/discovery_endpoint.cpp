@@ -90,6 +90,10 @@ Result<nlohmann::json> Provider::discovery(const store::Environment& env,
       {"request_uri_parameter_supported", false},
       {"authorization_response_iss_parameter_supported", true},
   };
+  // Issue 7: RP-Initiated Logout 1.0 and Back-Channel Logout 1.0 (logout tokens carry sid).
+  doc["end_session_endpoint"] = iss + "/oauth2/logout";
+  doc["backchannel_logout_supported"] = true;
+  doc["backchannel_logout_session_supported"] = true;
   std::lock_guard lock(discovery_mu_);
   discovery_cache_[cache_key] = {doc, now};
   return doc;

@@ -42,6 +42,16 @@ class SessionLookup {
   // Records that `client_id` received tokens in this session (back-channel logout, issue 7).
   virtual Result<bool> add_client(std::string_view environment_id, std::string_view organization_id,
                                   std::string_view sid, std::string_view client_id) = 0;
+  // RP-initiated logout (issue 7): ends the session through the revocation fan-out (reason
+  // "logout"), with its audit record. False when it was not live. session.not_found for
+  // another organization's sid.
+  virtual Result<bool> end(std::string_view environment_id, std::string_view organization_id,
+                           std::string_view sid, std::string_view client_id,
+                           std::string_view request_id, std::string_view source_ip) {
+    (void)environment_id, (void)organization_id, (void)sid, (void)client_id, (void)request_id,
+        (void)source_ip;
+    return false;
+  }
 };
 
 }  // namespace gh::sessions

@@ -4,6 +4,7 @@
 
 #include "core/ids.h"
 #include "identity/error_codes.h"
+#include "sessions/error_codes.h"
 
 namespace gh::sessions {
 
@@ -79,9 +80,32 @@ Result<std::vector<store::Session>> revoke_sessions(store::Repositories& repos,
                     {"revoked_at", format_rfc3339(r->revoked_at_ms)}}}};
     ev.occurred_at_ms = now_ms;
     if (auto queued = repos.outbox().enqueue(ev); !queued) return fail(queued.error());
+
+    auto families =
+        repos.oauth_grants().revoke_session_families(env.id, r->organization_id, r->sid, now_ms);
+    if (!families) return fail(families.error());
+    if (!families->empty()) {
+      store::OutboxEvent tev;
+      tev.environment_id = env.id;
+      tev.organization_id = r->organization_id;
+      tev.type = "token.revoked";
+      tev.payload = {{"environment", env.name},
+                     {"token",
+                      {{"type", "refresh_token"},
+                       {"family_ids", *families},
+                       {"sid", r->sid},
+                       {"user_id", r->user_id},
+                       {"organization_id", r->organization_id},
+                       {"reason", r->revoked_reason},
+                       {"revoked_at", format_rfc3339(now_ms)}}}};
+      tev.occurred_at_ms = now_ms;
+      if (auto queued = repos.outbox().enqueue(tev); !queued) return fail(queued.error());
+    }
     repos.changed("session", r->sid);
     revoked.push_back(std::move(*r));
   }
+  // Access tokens issued in these sessions: every node's verified-token cache drops its entries.
+  if (!revoked.empty()) repos.changed(kTokensRevokedTopic, env.id);
   return revoked;
 }
 
@@ -269,6 +293,202 @@ Result<store::Session> SessionService::revoke(const store::Environment& env,
     rec.occurred_at_ms = now;
     if (auto appended = repos.audit().append(rec); !appended) return fail(appended.error());
     return repos.sessions().get(env.id, organization_id, sid);
+  });
+}
+
+namespace {
+
+Result<int64_t> append_audit(store::Repositories& repos, const store::Environment& env,
+                             std::string_view organization_id, const tenancy::Actor& actor,
+                             std::string_view action, std::string_view target_type,
+                             std::string_view target_id, nlohmann::json summary, int64_t now) {
+  store::AuditRecord rec;
+  rec.environment_id = env.id;
+  rec.organization_id = std::string(organization_id);
+  rec.actor_type = actor.type;
+  rec.actor_id = actor.id;
+  rec.action = std::string(action);
+  rec.target_type = std::string(target_type);
+  rec.target_id = std::string(target_id);
+  rec.request_id = actor.request_id;
+  rec.source_ip = actor.source_ip;
+  rec.summary = std::move(summary);
+  rec.occurred_at_ms = now;
+  return repos.audit().append(rec);
+}
+
+Result<bool> enqueue_token_revoked(store::Repositories& repos, const store::Environment& env,
+                                   std::string_view organization_id, nlohmann::json token,
+                                   int64_t now) {
+  store::OutboxEvent ev;
+  ev.environment_id = env.id;
+  ev.organization_id = std::string(organization_id);
+  ev.type = "token.revoked";
+  token["organization_id"] = organization_id;
+  token["reason"] = reason::kAdmin;
+  token["revoked_at"] = format_rfc3339(now);
+  ev.payload = {{"environment", env.name}, {"token", std::move(token)}};
+  ev.occurred_at_ms = now;
+  auto queued = repos.outbox().enqueue(ev);
+  if (!queued) return fail(queued.error());
+  return true;
+}
+
+nlohmann::json sids_of(const std::vector<store::Session>& sessions) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& s : sessions) out.push_back(s.sid);
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<store::Session>> SessionService::revoke_user(const store::Environment& env,
+                                                                std::string_view organization_id,
+                                                                std::string_view user_id,
+                                                                const tenancy::Actor& actor) {
+  const int64_t now = clock_.now_ms();
+  using Out = std::vector<store::Session>;
+  return store_.transact<Out>([&](store::Repositories& repos) -> Result<Out> {
+    auto user = repos.users().get(env.id, organization_id, user_id);
+    if (!user) return fail(user.error());
+    auto revoked = revoke_user_sessions(repos, env, organization_id, user_id, reason::kAdmin, now);
+    if (!revoked) return revoked;
+    if (auto audited = append_audit(
+            repos, env, organization_id, actor, "session.revoked_for_user", "user", user_id,
+            {{"sessions", sids_of(*revoked)}, {"reason", reason::kAdmin}}, now);
+        !audited) {
+      return fail(audited.error());
+    }
+    return revoked;
+  });
+}
+
+Result<std::vector<store::Session>> SessionService::revoke_organization(
+    const store::Environment& env, std::string_view organization_id, const tenancy::Actor& actor) {
+  const int64_t now = clock_.now_ms();
+  using Out = std::vector<store::Session>;
+  return store_.transact<Out>([&](store::Repositories& repos) -> Result<Out> {
+    auto org = repos.organizations().get(env.id, organization_id);
+    if (!org) return fail(org.error());
+    Out all;
+    // In batches: each batch's rows are revoked before the next read, so it moves on.
+    for (;;) {
+      auto live = repos.sessions().list_live_for_organization(env.id, organization_id, now, 500);
+      if (!live) return fail(live.error());
+      if (live->empty()) break;
+      auto revoked = revoke_sessions(repos, env, *live, reason::kOrganization, now);
+      if (!revoked) return revoked;
+      all.insert(all.end(), revoked->begin(), revoked->end());
+      if (live->size() < 500) break;
+    }
+    if (auto audited = append_audit(
+            repos, env, organization_id, actor, "session.revoked_for_organization", "organization",
+            organization_id, {{"count", all.size()}, {"reason", reason::kOrganization}}, now);
+        !audited) {
+      return fail(audited.error());
+    }
+    return all;
+  });
+}
+
+Result<int> SessionService::revoke_refresh_family(const store::Environment& env,
+                                                  std::string_view organization_id,
+                                                  std::string_view family_id,
+                                                  const tenancy::Actor& actor) {
+  if (family_id.empty() || family_id.size() > 200) {
+    return fail(errc::RequestInvalidField, "A refresh token family id is required");
+  }
+  const int64_t now = clock_.now_ms();
+  return store_.transact<int>([&](store::Repositories& repos) -> Result<int> {
+    auto n = repos.oauth_grants().revoke_family(env.id, organization_id, family_id, now);
+    if (!n) return n;
+    if (*n == 0) {
+      return fail(
+          errc::SessionTokenNotFound,
+          "No live refresh token family '" + std::string(family_id) + "' in this organization");
+    }
+    auto q = enqueue_token_revoked(
+        repos, env, organization_id,
+        {{"type", "refresh_token"}, {"family_ids", nlohmann::json::array({family_id})}}, now);
+    if (!q) return fail(q.error());
+    if (auto audited = append_audit(repos, env, organization_id, actor, "token.revoked",
+                                    "refresh_token_family", family_id, {{"tokens", *n}}, now);
+        !audited) {
+      return fail(audited.error());
+    }
+    return n;
+  });
+}
+
+Result<bool> SessionService::revoke_access_token(const store::Environment& env,
+                                                 std::string_view organization_id,
+                                                 std::string_view jti,
+                                                 const tenancy::Actor& actor) {
+  if (jti.empty() || jti.size() > 200) {
+    return fail(errc::RequestInvalidField, "An access token jti is required");
+  }
+  const int64_t now = clock_.now_ms();
+  return store_.transact<bool>([&](store::Repositories& repos) -> Result<bool> {
+    auto org = repos.organizations().get(env.id, organization_id);
+    if (!org) return fail(org.error());
+    store::RevokedToken t;
+    t.environment_id = env.id;
+    t.organization_id = std::string(organization_id);
+    t.jti = std::string(jti);
+    t.reason = std::string(reason::kAdmin);
+    t.revoked_at_ms = now;
+    t.expires_at_ms = now + kAccessTokenDenyMs;
+    auto added = repos.oauth_grants().revoke_jti(t);
+    if (!added) return added;
+    if (!*added) return false;  // already deny-listed: nothing to record
+    auto q = enqueue_token_revoked(repos, env, organization_id,
+                                   {{"type", "access_token"}, {"jti", jti}}, now);
+    if (!q) return q;
+    if (auto audited = append_audit(repos, env, organization_id, actor, "token.revoked",
+                                    "access_token", jti, {}, now);
+        !audited) {
+      return fail(audited.error());
+    }
+    repos.changed(kTokensRevokedTopic, env.id);
+    return true;
+  });
+}
+
+Result<std::vector<store::Session>> SessionService::list_for_organization(
+    const store::Environment& env, std::string_view organization_id, int limit) {
+  const int64_t now = clock_.now_ms();
+  using Out = std::vector<store::Session>;
+  return store_.read<Out>([&](store::Repositories& repos) -> Result<Out> {
+    auto org = repos.organizations().get(env.id, organization_id);
+    if (!org) return fail(org.error());
+    return repos.sessions().list_live_for_organization(env.id, organization_id, now, limit);
+  });
+}
+
+Result<bool> SessionService::end(std::string_view environment_id, std::string_view organization_id,
+                                 std::string_view sid, std::string_view client_id,
+                                 std::string_view request_id, std::string_view source_ip) {
+  const int64_t now = clock_.now_ms();
+  return store_.transact<bool>([&](store::Repositories& repos) -> Result<bool> {
+    auto env = environment_by_id(repos, environment_id);
+    if (!env) return fail(env.error());
+    auto current = repos.sessions().get(environment_id, organization_id, sid);
+    if (!current) return fail(current.error());
+    if (!current->live_at(now)) return false;
+    auto revoked = revoke_sessions(repos, *env, {*current}, reason::kLogout, now);
+    if (!revoked) return fail(revoked.error());
+    tenancy::Actor actor;
+    actor.type = "user";
+    actor.id = current->user_id;
+    actor.request_id = std::string(request_id);
+    actor.source_ip = std::string(source_ip);
+    if (auto audited =
+            append_audit(repos, *env, organization_id, actor, "session.logout", "session", sid,
+                         {{"client_id", client_id}, {"reason", reason::kLogout}}, now);
+        !audited) {
+      return fail(audited.error());
+    }
+    return !revoked->empty();
   });
 }
 

@@ -36,12 +36,29 @@ namespace reason {
 inline constexpr std::string_view kAdmin = "admin";
 inline constexpr std::string_view kUserSuspended = "user_suspended";
 inline constexpr std::string_view kMaxSessions = "max_sessions";
+inline constexpr std::string_view kOrganization = "organization_revoked";
+inline constexpr std::string_view kLogout = "logout";  // RP-initiated logout
 }  // namespace reason
 
-// The one path by which sessions end, inside the caller's transaction: marks each row revoked,
-// queues one `session.revoked` outbox event per session and announces ("session", sid) on the
-// change bus. Issue 7 (revocation fan-out, logout notifications) hangs off this function.
-// Sessions already revoked are skipped; returns those it revoked.
+// The change-bus topic that makes every node's verified access-token cache drop its entries
+// (oauth/access_token_verifier.h kTokensRevokedTopic; sessions/ does not depend on oauth/).
+inline constexpr const char* kTokensRevokedTopic = "oauth_tokens_revoked";
+// An access token revoked by jti is deny-listed this long: the longest access-token lifetime an
+// application may have (oauth/application_service: access_token_ttl_s <= 3600).
+inline constexpr int64_t kAccessTokenDenyMs = 3'600'000;
+
+// The one path by which sessions end (the revocation fan-out: admin, user suspension, SCIM
+// deactivation, received signals, key revocation and RP-initiated logout all come here), inside
+// the caller's transaction. For each session not yet revoked:
+//  - the row is marked revoked (access tokens carrying its `sid` then introspect inactive: the
+//    verifier checks the session, and kTokensRevokedTopic drops every node's cache);
+//  - the refresh tokens issued in it are revoked (their families), with a `token.revoked`
+//    outbox event;
+//  - one `session.revoked` outbox event (with the session's client ids) is queued: the webhook
+//    fan-out turns it into webhook deliveries and into one OIDC Back-Channel Logout delivery per
+//    client that registered a backchannel_logout_uri (events/backchannel_logout.h);
+//  - ("session", sid) is announced on the change bus.
+// Returns those it revoked.
 Result<std::vector<store::Session>> revoke_sessions(store::Repositories& repos,
                                                     const store::Environment& env,
                                                     const std::vector<store::Session>& sessions,
@@ -91,6 +108,32 @@ class SessionService final : public SessionLookup, public SessionStarter {
   // transaction. session.not_found for other tenants' sids.
   Result<store::Session> revoke(const store::Environment& env, std::string_view organization_id,
                                 std::string_view sid, const tenancy::Actor& actor);
+
+  // Admin (issue 7), each audited with its outbox events in one transaction:
+  // every live session of a user (identity.user_not_found for another organization's user),
+  Result<std::vector<store::Session>> revoke_user(const store::Environment& env,
+                                                  std::string_view organization_id,
+                                                  std::string_view user_id,
+                                                  const tenancy::Actor& actor);
+  // every live session of an organization,
+  Result<std::vector<store::Session>> revoke_organization(const store::Environment& env,
+                                                          std::string_view organization_id,
+                                                          const tenancy::Actor& actor);
+  // one refresh token family (session.token_not_found when it has no live token here),
+  Result<int> revoke_refresh_family(const store::Environment& env, std::string_view organization_id,
+                                    std::string_view family_id, const tenancy::Actor& actor);
+  // one access token by jti, deny-listed for kAccessTokenDenyMs (longer than any token lives).
+  Result<bool> revoke_access_token(const store::Environment& env, std::string_view organization_id,
+                                   std::string_view jti, const tenancy::Actor& actor);
+  // An organization's live sessions, oldest first.
+  Result<std::vector<store::Session>> list_for_organization(const store::Environment& env,
+                                                            std::string_view organization_id,
+                                                            int limit);
+
+  // SessionLookup: RP-initiated logout.
+  Result<bool> end(std::string_view environment_id, std::string_view organization_id,
+                   std::string_view sid, std::string_view client_id, std::string_view request_id,
+                   std::string_view source_ip) override;
 
   const Clock& clock() const { return clock_; }
 

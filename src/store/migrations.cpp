@@ -440,6 +440,16 @@ const std::vector<Migration>& migrations() {
         "CREATE INDEX login_traces_expires ON login_traces (expires_at)",
     };
     m.push_back({9, "connections", v9, v9});
+
+    // Revocation fan-out (issue 7): the refresh tokens issued in a session, and an
+    // organization's live sessions, are found by index when a session ends.
+    const std::vector<std::string> v10 = {
+        R"(CREATE INDEX oauth_refresh_sid ON oauth_refresh_tokens
+             (organization_id, environment_id, sid))",
+        R"(CREATE INDEX sessions_organization ON sessions
+             (organization_id, environment_id, created_at))",
+    };
+    m.push_back({10, "revocation fan-out", v10, v10});
     return m;
   }();
   return all;

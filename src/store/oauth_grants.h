@@ -101,6 +101,13 @@ class OAuthGrantRepository {
                                     std::string_view organization_id, std::string_view family_id,
                                     int64_t now_ms) = 0;
 
+  // Revokes every refresh token issued in the session (issue 7's fan-out); returns the ids of
+  // the families that had live tokens.
+  virtual Result<std::vector<std::string>> revoke_session_families(std::string_view environment_id,
+                                                                   std::string_view organization_id,
+                                                                   std::string_view sid,
+                                                                   int64_t now_ms) = 0;
+
   virtual Result<bool> revoke_jti(const RevokedToken& t) = 0;
   virtual Result<bool> is_jti_revoked(std::string_view environment_id,
                                       std::string_view organization_id, std::string_view jti) = 0;

@@ -75,6 +75,12 @@ class SessionRepository {
   // Records a client id once; true when it was new. session.not_found as get.
   virtual Result<bool> add_client(std::string_view environment_id, std::string_view organization_id,
                                   std::string_view sid, std::string_view client_id) = 0;
+  // One organization's sessions live at `live_at_ms` (issue 7: revoke all of an organization),
+  // oldest first, at most `limit`.
+  virtual Result<std::vector<Session>> list_live_for_organization(std::string_view environment_id,
+                                                                  std::string_view organization_id,
+                                                                  int64_t live_at_ms,
+                                                                  int limit) = 0;
   virtual Result<int64_t> count_live_for_user(std::string_view environment_id,
                                               std::string_view organization_id,
                                               std::string_view user_id, int64_t now_ms) = 0;

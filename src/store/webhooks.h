@@ -92,6 +92,13 @@ class WebhookRepository {
                                                                std::string_view endpoint_id,
                                                                std::string_view before,
                                                                int limit) = 0;
+  // Deliveries of one type (e.g. oidc.backchannel_logout, whose endpoint_id is the receiving
+  // application's id) newest first, id < before; organization_id empty: any organization's,
+  // else only that one's; receiver_id empty: every receiver.
+  virtual Result<std::vector<WebhookDelivery>> list_deliveries_of_type(
+      std::string_view environment_id, std::string_view organization_id,
+      std::string_view event_type, std::string_view receiver_id, std::string_view before,
+      int limit) = 0;
   // Due pending deliveries whose lease ran out: leased to `owner` until now + lease_ms, with
   // attempts counted. Never hands one attempt to two callers at once.
   virtual Result<std::vector<WebhookDelivery>> claim_due(int64_t now_ms, int64_t lease_ms,

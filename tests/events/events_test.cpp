@@ -5,7 +5,9 @@
 
 #include <set>
 
+#include "core/ids.h"
 #include "crypto/kek/local_kek.h"
+#include "events/backchannel_logout.h"
 #include "events/error_codes.h"
 #include "events/retry_policy.h"
 #include "events/signature.h"
@@ -184,6 +186,116 @@ TEST_F(FanOut, RotationKeepsTheOldSecretSigningDuringTheOverlap) {
   auto bad = service_.rotate_secret({env_, ""}, e->endpoint.id, -1, actor_);
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, errc::WebhookInvalidRotation);
+}
+
+// OIDC Back-Channel Logout 1.0 §2.4: the claims of a logout token.
+TEST(BackchannelLogout, LogoutTokenClaims) {
+  LogoutNotice n{"https://rp.example/bcl", "gh_app_x", "org-1", "user-1", "sid-1", "jti-1"};
+  auto c = logout_token_claims(n, "https://id.example/sandbox", 1'800'000'000);
+  EXPECT_EQ(c["iss"], "https://id.example/sandbox");
+  EXPECT_EQ(c["aud"], "gh_app_x");
+  EXPECT_EQ(c["iat"], 1'800'000'000);
+  EXPECT_EQ(c["exp"], 1'800'000'000 + kLogoutTokenTtlS);
+  EXPECT_EQ(c["jti"], "jti-1");
+  EXPECT_EQ(c["sub"], "user-1");
+  EXPECT_EQ(c["sid"], "sid-1");
+  ASSERT_TRUE(c["events"].is_object());
+  ASSERT_EQ(c["events"].size(), 1u);
+  EXPECT_EQ(c["events"]["http://schemas.openid.net/event/backchannel-logout"],
+            nlohmann::json::object());
+  EXPECT_FALSE(c.contains("nonce"));  // §2.4: a logout token never carries a nonce
+  // sid only (no sub) is allowed; neither is not.
+  n.sub.clear();
+  EXPECT_FALSE(logout_token_claims(n, "i", 1).contains("sub"));
+  auto round = parse_notice(notice_json(n).dump());
+  ASSERT_TRUE(round);
+  EXPECT_EQ(round->sid, "sid-1");
+  EXPECT_EQ(round->jti, "jti-1");
+  n.sid.clear();
+  EXPECT_FALSE(parse_notice(notice_json(n).dump()));
+  EXPECT_FALSE(parse_notice("not json"));
+}
+
+TEST_F(FanOut, SessionRevokedBecomesOneLogoutDeliveryPerRegisteredClient) {
+  auto app = [&](const std::string& client_id, const std::string& uri, const std::string& status) {
+    store::Application a;
+    a.id = new_uuid_v7(clock_, SecureRandom::instance());
+    a.environment_id = env_.id;
+    a.client_id = client_id;
+    a.name = client_id;
+    a.backchannel_logout_uri = uri;
+    a.status = status;
+    a.created_at_ms = a.updated_at_ms = clock_.now_ms();
+    return *store_->transact<store::Application>(
+        [&](store::Repositories& r) { return r.applications().create(a); });
+  };
+  auto with_bcl = app("gh_app_bcl", "http://127.0.0.1:1/bcl", "active");
+  app("gh_app_plain", "", "active");
+  app("gh_app_off", "http://127.0.0.1:1/off", "disabled");
+  auto revoked = [&](const std::string& org, const std::string& sid) {
+    ASSERT_TRUE(store_->transact<store::OutboxEvent>([&](store::Repositories& r) {
+      return r.outbox().enqueue(
+          {.environment_id = env_.id,
+           .organization_id = org,
+           .type = "session.revoked",
+           .payload = {{"session",
+                        {{"sid", sid},
+                         {"user_id", "user-1"},
+                         {"organization_id", org},
+                         {"clients", {"gh_app_bcl", "gh_app_plain", "gh_app_off", "gone"}}}}}});
+    }));
+  };
+  revoked(orgs_[0].id, "sid-1");
+  revoked(orgs_[1].id, "sid-2");
+  ASSERT_TRUE(service_.fan_out_all());
+  // Only the registered, active client gets one, per session; no webhook endpoint is needed.
+  auto all = service_.logout_deliveries({env_, ""}, "", "", 100);
+  ASSERT_TRUE(all) << all.error().text();
+  ASSERT_EQ(all->size(), 2u);
+  for (const auto& d : *all) {
+    EXPECT_EQ(d.event_type, kBackchannelLogoutDelivery);
+    EXPECT_EQ(d.endpoint_id, with_bcl.id);
+    auto n = parse_notice(d.body);
+    ASSERT_TRUE(n);
+    EXPECT_EQ(n->client_id, "gh_app_bcl");
+    EXPECT_EQ(n->uri, "http://127.0.0.1:1/bcl");
+    EXPECT_EQ(n->sub, "user-1");
+    EXPECT_EQ(n->organization_id, d.organization_id);
+  }
+  // Organization-scoped: each organization sees its own receiver rows only.
+  auto acme = service_.logout_deliveries({env_, orgs_[0].id}, with_bcl.id, "", 100);
+  ASSERT_TRUE(acme);
+  ASSERT_EQ(acme->size(), 1u);
+  EXPECT_EQ(parse_notice((*acme)[0].body)->sid, "sid-1");
+  EXPECT_TRUE(service_.logout_deliveries({env_, "other-org"}, "", "", 100)->empty());
+  EXPECT_TRUE(service_.logout_deliveries({env_, ""}, "other-app", "", 100)->empty());
+  // The webhook delivery listing of an endpoint never shows them.
+  EXPECT_EQ(*service_.fan_out_all(), 0);
+
+  // Without a signer nothing is sent unsigned: the attempt is retried later.
+  http::HttpClient client({.timeout_ms = 500, .connect_timeout_ms = 500});
+  ASSERT_EQ(*service_.deliver_due(client, "node-a", 10, 500), 2);
+  auto after = service_.logout_deliveries({env_, ""}, "", "", 100);
+  for (const auto& d : *after) {
+    EXPECT_EQ(d.status, "pending");
+    EXPECT_GT(d.next_attempt_at_ms, clock_.now_ms());
+    EXPECT_EQ(d.attempts, 1);
+  }
+  // With a signer, a receiver that is down: retried with backoff, same jti.
+  std::vector<std::string> signed_jtis;
+  service_.set_logout_token_signer(
+      [&](const store::Environment&, const LogoutNotice& n) -> Result<std::string> {
+        signed_jtis.push_back(n.jti);
+        return std::string("header.payload.sig");
+      });
+  clock_.advance(std::chrono::hours(1));
+  ASSERT_EQ(*service_.deliver_due(client, "node-a", 10, 500), 2);
+  EXPECT_EQ(signed_jtis.size(), 2u);
+  for (const auto& d : *service_.logout_deliveries({env_, ""}, "", "", 100)) {
+    EXPECT_EQ(d.status, "pending");
+    EXPECT_EQ(d.attempts, 2);
+    EXPECT_FALSE(d.last_error.empty());
+  }
 }
 
 }  // namespace

@@ -200,6 +200,27 @@ Result<int> SqlOAuthGrantRepository::revoke_family(std::string_view environment_
   return count_affected(st);
 }
 
+Result<std::vector<std::string>> SqlOAuthGrantRepository::revoke_session_families(
+    std::string_view environment_id, std::string_view organization_id, std::string_view sid,
+    int64_t now_ms) {
+  std::vector<std::string> families;
+  if (sid.empty()) return families;
+  std::string env(environment_id), org(organization_id), s(sid), fam;
+  soci::statement sel =
+      (ctx_.sql.prepare << "SELECT DISTINCT family_id FROM oauth_refresh_tokens WHERE "
+                           "organization_id = :org AND environment_id = :env AND sid = :sid AND "
+                           "revoked_at = 0 ORDER BY family_id",
+       soci::use(org), soci::use(env), soci::use(s), soci::into(fam));
+  sel.execute();
+  while (sel.fetch()) families.push_back(fam);
+  if (families.empty()) return families;
+  long long now = now_ms;
+  ctx_.sql << "UPDATE oauth_refresh_tokens SET revoked_at = :now WHERE organization_id = :org "
+              "AND environment_id = :env AND sid = :sid AND revoked_at = 0",
+      soci::use(now), soci::use(org), soci::use(env), soci::use(s);
+  return families;
+}
+
 Result<bool> SqlOAuthGrantRepository::revoke_jti(const RevokedToken& t) {
   long long e = t.expires_at_ms, r = t.revoked_at_ms ? t.revoked_at_ms : ctx_.clock.now_ms();
   soci::statement st =

@@ -30,6 +30,11 @@ class SqlOAuthGrantRepository final : public OAuthGrantRepository {
   Result<int> revoke_family(std::string_view environment_id, std::string_view organization_id,
                             std::string_view family_id, int64_t now_ms) override;
 
+  Result<std::vector<std::string>> revoke_session_families(std::string_view environment_id,
+                                                           std::string_view organization_id,
+                                                           std::string_view sid,
+                                                           int64_t now_ms) override;
+
   Result<bool> revoke_jti(const RevokedToken& t) override;
   Result<bool> is_jti_revoked(std::string_view environment_id, std::string_view organization_id,
                               std::string_view jti) override;

@@ -177,6 +177,26 @@ Result<std::vector<Session>> SqlSessionRepository::list_for_user(std::string_vie
   return out;
 }
 
+Result<std::vector<Session>> SqlSessionRepository::list_live_for_organization(
+    std::string_view environment_id, std::string_view organization_id, int64_t live_at_ms,
+    int limit) {
+  std::vector<Session> out;
+  SessionRow r;
+  std::string env(environment_id), org(organization_id);
+  long long at = live_at_ms;
+  int lim = std::clamp(limit, 1, 10'000);
+  soci::statement st =
+      (ctx_.sql.prepare << "SELECT " << kSessionColumns
+                        << " FROM sessions WHERE organization_id = :org AND environment_id = :env "
+                           "AND revoked_at = 0 AND idle_expires_at > :at AND absolute_expires_at "
+                           "> :at2 ORDER BY created_at, sid LIMIT :lim",
+       soci::use(org), soci::use(env), soci::use(at), soci::use(at), soci::use(lim),
+       GH_SESSION_INTO(r));
+  st.execute();
+  while (st.fetch()) out.push_back(r.to_session());
+  return out;
+}
+
 Result<bool> SqlSessionRepository::add_client(std::string_view environment_id,
                                               std::string_view organization_id,
                                               std::string_view sid, std::string_view client_id) {

@@ -27,6 +27,9 @@ class SqlSessionRepository final : public SessionRepository {
                                              std::string_view user_id, int64_t live_at_ms) override;
   Result<bool> add_client(std::string_view environment_id, std::string_view organization_id,
                           std::string_view sid, std::string_view client_id) override;
+  Result<std::vector<Session>> list_live_for_organization(std::string_view environment_id,
+                                                          std::string_view organization_id,
+                                                          int64_t live_at_ms, int limit) override;
   Result<int64_t> count_live_for_user(std::string_view environment_id,
                                       std::string_view organization_id, std::string_view user_id,
                                       int64_t now_ms) override;

@@ -229,6 +229,43 @@ Result<std::vector<WebhookDelivery>> SqlWebhookRepository::list_deliveries(
                            std::clamp(limit, 1, 1000));
 }
 
+Result<std::vector<WebhookDelivery>> SqlWebhookRepository::list_deliveries_of_type(
+    std::string_view environment_id, std::string_view organization_id, std::string_view event_type,
+    std::string_view receiver_id, std::string_view before, int limit) {
+  // The values are bound; only the shape of the WHERE clause varies.
+  std::string where = "environment_id = :p0 AND event_type = :p1";
+  std::vector<std::string> params = {std::string(environment_id), std::string(event_type), "", ""};
+  std::string extra;
+  int next = 2;
+  auto add = [&](const std::string& column, std::string_view value, const char* op) {
+    if (value.empty()) return;
+    if (next < 4) {
+      where += " AND " + column + " " + op + " :p" + std::to_string(next);
+      params[static_cast<size_t>(next++)] = std::string(value);
+    }
+  };
+  add("organization_id", organization_id, "=");
+  add("endpoint_id", receiver_id, "=");
+  // A fourth filter has no bind slot left: before is appended as a bound-equivalent literal
+  // only after checking it is a UUID (ids are UUIDv7).
+  if (!before.empty()) {
+    const bool uuid = before.size() == 36 && std::all_of(before.begin(), before.end(), [](char c) {
+                        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-';
+                      });
+    if (!uuid) return std::vector<WebhookDelivery>();
+    if (next < 4) {
+      add("id", before, "<");
+    } else {
+      extra = " AND id < '" + std::string(before) + "'";
+    }
+  }
+  while (next < 4) where += " AND :p" + std::to_string(next++) + " = ''";
+  return select_deliveries(std::string("SELECT ") + kDeliveryColumns +
+                               " FROM webhook_deliveries WHERE " + where + extra +
+                               " ORDER BY id DESC LIMIT :lim",
+                           params, std::clamp(limit, 1, 1000));
+}
+
 Result<std::vector<WebhookDelivery>> SqlWebhookRepository::claim_due(int64_t now_ms,
                                                                      int64_t lease_ms,
                                                                      std::string_view owner,

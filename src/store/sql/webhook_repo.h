@@ -26,6 +26,12 @@ class SqlWebhookRepository final : public WebhookRepository {
                                                        std::string_view organization_id,
                                                        std::string_view endpoint_id,
                                                        std::string_view before, int limit) override;
+  Result<std::vector<WebhookDelivery>> list_deliveries_of_type(std::string_view environment_id,
+                                                               std::string_view organization_id,
+                                                               std::string_view event_type,
+                                                               std::string_view receiver_id,
+                                                               std::string_view before,
+                                                               int limit) override;
   Result<std::vector<WebhookDelivery>> claim_due(int64_t now_ms, int64_t lease_ms,
                                                  std::string_view owner, int limit) override;
   Result<bool> record_attempt(std::string_view id, std::string_view owner,
