@@ -68,6 +68,13 @@ GATEHOUSE_REGISTER_WORKERS(oauth, [](ServerContext& ctx) {
          auto n = store.transact<int>(
              [&](store::Repositories& r) { return r.oauth_grants().purge_expired(now); });
          if (!n) log::warn("oauth purge failed", {{"error", std::string(n.error().code_name())}});
+         // Issue 7: spent client-assertion and DPoP-proof jtis past their JWT's lifetime.
+         auto marks = store.transact<int>(
+             [&](store::Repositories& r) { return r.replays().purge_expired(now); });
+         if (!marks) {
+           log::warn("replay-mark purge failed",
+                     {{"error", std::string(marks.error().code_name())}});
+         }
          return std::chrono::minutes(1);
        }});
   return workers;

@@ -85,6 +85,9 @@ Result<std::optional<VerifiedAccessToken>> AccessTokenVerifier::verify_uncached(
   out.client_id = string_claim(out.claims, "client_id");
   out.subject = verified->claims.sub;
   out.exp_s = verified->claims.exp.value_or(0);
+  if (out.claims.contains("cnf") && out.claims["cnf"].is_object()) {
+    out.dpop_jkt = string_claim(out.claims["cnf"], "jkt");
+  }
   if (out.jti.empty() || out.client_id.empty()) return inactive;
   // A token of an organization-issuer must name that organization.
   if (!issuer_org.empty() && out.organization_id != issuer_org) return inactive;

@@ -32,6 +32,7 @@ struct VerifiedAccessToken {
   std::string client_id;
   std::string subject;
   int64_t exp_s = 0;
+  std::string dpop_jkt;  // cnf.jkt: the DPoP key the token is bound to (RFC 9449 §6.1)
 };
 
 class AccessTokenVerifier {

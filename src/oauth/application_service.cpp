@@ -6,6 +6,7 @@
 #include <set>
 
 #include "crypto/jose/algorithm.h"
+#include "oauth/client_assertion.h"
 #include "oauth/client_authentication.h"
 #include "oauth/error_codes.h"
 #include "oauth/token_issuer.h"
@@ -126,7 +127,11 @@ Result<bool> apply_fields(store::Application& app, const nlohmann::json& body, b
                                                 "refresh_idle_ttl_s",
                                                 "backchannel_logout_uri",
                                                 "status",
-                                                "client_id"};
+                                                "client_id",
+                                                "jwks",
+                                                "dpop_bound_access_tokens",
+                                                "dpop_nonce_required",
+                                                "require_pushed_authorization_requests"};
   for (const auto& [k, v] : body.items()) {
     if (!allowed.count(k)) return fail(app_invalid(k, "Unknown field '" + k + "'"));
     if (k == "client_id" && !creating) {
@@ -173,13 +178,16 @@ Result<bool> apply_fields(store::Application& app, const nlohmann::json& body, b
         *uris;
   }
   if (body.contains("grant_types")) {
-    auto types = string_array(body["grant_types"], "grant_types", app_invalid, 3);
+    auto types = string_array(body["grant_types"], "grant_types", app_invalid, 4);
     if (!types) return fail(types.error());
     for (const auto& t : *types) {
-      if (t != "authorization_code" && t != "refresh_token" && t != "client_credentials") {
+      if (t != "authorization_code" && t != "refresh_token" && t != "client_credentials" &&
+          t != "urn:ietf:params:oauth:grant-type:token-exchange") {
         return fail(app_invalid("grant_types", "Unsupported grant type '" + t +
                                                    "' (authorization_code, refresh_token, "
-                                                   "client_credentials)"));
+                                                   "client_credentials, "
+                                                   "urn:ietf:params:oauth:grant-type:"
+                                                   "token-exchange)"));
       }
     }
     if (types->empty()) return fail(app_invalid("grant_types", "'grant_types' is empty"));
@@ -233,6 +241,28 @@ Result<bool> apply_fields(store::Application& app, const nlohmann::json& body, b
       app.backchannel_logout_uri = u.get<std::string>();
     }
   }
+  if (body.contains("jwks")) {
+    // private_key_jwt: the client's public keys, checked now so a bad set never reaches the
+    // token endpoint.
+    const auto& j = body["jwks"];
+    if (j.is_null()) {
+      app.jwks.clear();
+    } else {
+      auto keys = client_key_set(j.dump());
+      if (!keys) return fail(app_invalid("jwks", keys.error().text()));
+      app.jwks = j.dump();
+    }
+  }
+  for (auto [field, target] : {std::pair{"dpop_bound_access_tokens", &app.dpop_bound_access_tokens},
+                               std::pair{"dpop_nonce_required", &app.dpop_nonce_required},
+                               std::pair{"require_pushed_authorization_requests",
+                                         &app.require_pushed_authorization_requests}}) {
+    if (!body.contains(field)) continue;
+    if (!body[field].is_boolean()) {
+      return fail(app_invalid(field, "'" + std::string(field) + "' must be true or false"));
+    }
+    *target = body[field].get<bool>();
+  }
   if (body.contains("status")) {
     if (!body["status"].is_string() ||
         (body["status"] != "active" && body["status"] != "disabled")) {
@@ -260,10 +290,13 @@ Result<bool> check_application(const store::Application& app) {
       return fail(app_invalid("grant_types", "A public client cannot use client_credentials"));
     }
   } else if (app.token_endpoint_auth_method != "client_secret_basic" &&
-             app.token_endpoint_auth_method != "client_secret_post") {
+             app.token_endpoint_auth_method != "client_secret_post" &&
+             app.token_endpoint_auth_method != "private_key_jwt") {
     return fail(app_invalid("token_endpoint_auth_method",
-                            "A confidential client uses client_secret_basic or "
-                            "client_secret_post"));
+                            "A confidential client uses client_secret_basic, "
+                            "client_secret_post or private_key_jwt"));
+  } else if (app.token_endpoint_auth_method == "private_key_jwt" && app.jwks.empty()) {
+    return fail(app_invalid("jwks", "private_key_jwt needs the client's public keys in 'jwks'"));
   }
   if (!app.organization_id.empty()) {
     if (app.type != "confidential" || has("authorization_code") || has("refresh_token")) {
@@ -408,6 +441,11 @@ nlohmann::json application_json(const store::Application& a) {
           {"backchannel_logout_uri", a.backchannel_logout_uri.empty()
                                          ? nlohmann::json(nullptr)
                                          : nlohmann::json(a.backchannel_logout_uri)},
+          {"jwks", a.jwks.empty() ? nlohmann::json(nullptr)
+                                  : nlohmann::json::parse(a.jwks, nullptr, false)},
+          {"dpop_bound_access_tokens", a.dpop_bound_access_tokens},
+          {"dpop_nonce_required", a.dpop_nonce_required},
+          {"require_pushed_authorization_requests", a.require_pushed_authorization_requests},
           {"status", a.status},
           {"version", a.version},
           {"created_at", format_rfc3339(a.created_at_ms)},
@@ -480,7 +518,9 @@ Result<CreatedApplication> ApplicationService::create(const store::Environment& 
         !rec) {
       return fail(rec.error());
     }
-    if (created->type == "confidential") {
+    // A private_key_jwt client proves itself with its keys: it gets no secret.
+    if (created->type == "confidential" &&
+        created->token_endpoint_auth_method != "private_key_jwt") {
       auto secret = add_secret_in(repos, env, *created, 0, actor);
       if (!secret) return fail(secret.error());
       out.client_secret = secret->value;

@@ -88,6 +88,9 @@ OAuthResult<nlohmann::json> AuthorizationCodeGrant::populate(const TokenRequest&
   family.nonce.clear();
   family.code_challenge.clear();
   family.code_challenge_method.clear();
+  // RFC 9449 §5: a public client's refresh tokens are bound to the key of the proof that
+  // obtained them (a confidential client's are bound by its authentication).
+  if (req.client.type == "public") family.dpop_jkt = req.dpop_jkt;
   // OIDC Core §11: a refresh token only with offline_access.
   const bool offline =
       std::find(d.scopes.begin(), d.scopes.end(), "offline_access") != d.scopes.end();

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "oauth/error_codes.h"
 #include "oauth/front_channel.h"
+#include "oauth/pushed_authorization.h"
 #include "oauth/session_requirements.h"
 #include "tenancy/error_codes.h"
 
@@ -95,6 +96,13 @@ http::Response authorize_endpoint(FrontChannel& fc, const store::Environment& en
                                   const RequestIssuer& issuer, const http::Request& req) {
   auto params = request_params(req);
   if (!params) return fc.page(params.error(), req.request_id);
+  // RFC 9126 §4: a pushed request is used as pushed (only client_id and request_uri here).
+  const bool pushed = has_param(*params, "request_uri");
+  if (pushed) {
+    auto redeemed = redeem_pushed_request(fc.store(), env, *params, fc.clock().now_ms());
+    if (!redeemed) return fc.page(redeemed.error(), req.request_id);
+    params = std::move(*redeemed);
+  }
   auto client_id = requested_client_id(*params);
   if (!client_id) {
     return fc.page(Error(client_id.error().page_code, client_id.error().description),
@@ -122,6 +130,9 @@ http::Response authorize_endpoint(FrontChannel& fc, const store::Environment& en
                         AuthorizationError::to_client(std::move(error), std::move(description),
                                                       ar.redirect_uri, ar.state, ar.response_mode));
   };
+  if (app.require_pushed_authorization_requests && !pushed) {
+    return refuse("invalid_request", "this application must push its requests (PAR, RFC 9126)");
+  }
 
   // Gatehouse's `organization` (id or slug) must name an active organization; an
   // organization's own application signs in only that organization's users.

@@ -1,7 +1,9 @@
 #include "oauth/client_authentication.h"
 
 #include "core/encoding.h"
+#include "oauth/client_assertion.h"
 #include "oauth/error_codes.h"
+#include "oauth/token_hash.h"
 
 namespace gh::oauth {
 
@@ -11,6 +13,7 @@ struct Presented {
   std::string client_id;
   std::optional<std::string> secret;
   std::string method;
+  std::string assertion;  // private_key_jwt
 };
 
 OAuthError failed(bool basic, std::string description) {
@@ -21,8 +24,31 @@ OAuthError failed(bool basic, std::string description) {
 
 OAuthResult<Presented> presented_credentials(const http::Request& req, const FormParams& form) {
   auto auth = req.header("Authorization");
+  const bool has_assertion = form.has("client_assertion") || form.has("client_assertion_type");
   const bool has_basic = auth && auth->size() > 6 &&
                          (auth->substr(0, 6) == "Basic " || auth->substr(0, 6) == "basic ");
+  if (has_assertion) {
+    // RFC 7521 §4.2: one method per request.
+    if (has_basic || form.has("client_secret")) {
+      return oauth_fail(invalid_request(
+          "Use one client authentication method: client_assertion, not also a secret"));
+    }
+    auto type = form.get("client_assertion_type");
+    auto assertion = form.get("client_assertion");
+    if (!type || *type != kJwtBearerAssertionType) {
+      return oauth_fail(
+          invalid_request("client_assertion_type must be " + std::string(kJwtBearerAssertionType)));
+    }
+    if (!assertion || assertion->empty()) {
+      return oauth_fail(invalid_request("client_assertion is missing"));
+    }
+    auto named = assertion_client_id(*assertion);
+    if (!named) return oauth_fail(failed(false, "The client assertion names no client (iss)"));
+    if (auto body_id = form.get("client_id"); body_id && *body_id != *named) {
+      return oauth_fail(invalid_client("client_id differs from the client assertion's iss"));
+    }
+    return Presented{*named, std::nullopt, "private_key_jwt", *assertion};
+  }
   if (has_basic) {
     if (form.has("client_secret")) {
       return oauth_fail(invalid_request(
@@ -43,12 +69,14 @@ OAuthResult<Presented> presented_credentials(const http::Request& req, const For
     if (auto body_id = form.get("client_id"); body_id && *body_id != *id) {
       return oauth_fail(invalid_request("client_id in the body differs from the Basic username"));
     }
-    return Presented{*id, *secret, "client_secret_basic"};
+    return Presented{*id, *secret, "client_secret_basic", {}};
   }
   auto id = form.get("client_id");
   if (!id) return oauth_fail(failed(false, "Client authentication is required"));
-  if (auto secret = form.get("client_secret")) return Presented{*id, *secret, "client_secret_post"};
-  return Presented{*id, std::nullopt, "none"};
+  if (auto secret = form.get("client_secret")) {
+    return Presented{*id, *secret, "client_secret_post", {}};
+  }
+  return Presented{*id, std::nullopt, "none", {}};
 }
 
 }  // namespace
@@ -68,6 +96,13 @@ OAuthResult<AuthenticatedClient> ClientAuthenticator::authenticate(const store::
   }
   const auto& app = (*loaded)->app;
   if (app.status != "active") return oauth_fail(failed(basic, "The client is disabled"));
+  if (p->method == "private_key_jwt" || app.token_endpoint_auth_method == "private_key_jwt") {
+    if (p->method != app.token_endpoint_auth_method) {
+      return oauth_fail(failed(basic, "This client is registered for " +
+                                          app.token_endpoint_auth_method + ", not " + p->method));
+    }
+    return authenticate_assertion(env, app, p->assertion);
+  }
   if (app.type == "public") {
     if (p->secret) {
       return oauth_fail(failed(basic, "A public client has no secret; send client_id only"));
@@ -94,6 +129,30 @@ OAuthResult<AuthenticatedClient> ClientAuthenticator::authenticate(const store::
     return AuthenticatedClient{app, p->method};
   }
   return oauth_fail(failed(basic, "Invalid client secret"));
+}
+
+OAuthResult<AuthenticatedClient> ClientAuthenticator::authenticate_assertion(
+    const store::Environment& env, const store::Application& app,
+    const std::string& assertion) const {
+  if (!issuer_of_) return oauth_fail(server_error("private_key_jwt is not configured"));
+  if (app.jwks.empty()) {
+    return oauth_fail(invalid_client("This client has no registered keys (jwks)"));
+  }
+  auto keys = client_key_set(app.jwks);
+  if (!keys) return oauth_fail(invalid_client("This client's registered keys are unusable"));
+  auto verified = verify_client_assertion(assertion, app, *keys, issuer_of_(env), clock_);
+  if (!verified) return oauth_fail(verified.error());
+  // RFC 7523 §3 item 7: each jti once, on every node, for as long as the assertion could be
+  // accepted (exp plus the skew).
+  store::ReplayMark mark{env.id, app.organization_id, "client_assertion",
+                         token_hash(app.client_id + '\n' + verified->jti),
+                         (verified->exp_s + kAssertionSkew.count()) * 1000};
+  const int64_t now = clock_.now_ms();
+  auto fresh = store_.transact<bool>(
+      [&](store::Repositories& r) { return r.replays().mark_once(mark, now); });
+  if (!fresh) return oauth_fail(server_error("The client assertion could not be checked"));
+  if (!*fresh) return oauth_fail(invalid_client("The client assertion was already used (jti)"));
+  return AuthenticatedClient{app, "private_key_jwt"};
 }
 
 }  // namespace gh::oauth

@@ -77,18 +77,25 @@ Result<nlohmann::json> Provider::discovery(const store::Environment& env,
       {"subject_types_supported", {"public"}},
       {"id_token_signing_alg_values_supported", algs},
       {"token_endpoint_auth_methods_supported",
-       {"client_secret_basic", "client_secret_post", "none"}},
+       {"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}},
+      // private_key_jwt (client_assertion.h): the algorithms a registered key may carry.
+      {"token_endpoint_auth_signing_alg_values_supported", {"RS256", "PS256", "ES256", "EdDSA"}},
       {"introspection_endpoint_auth_methods_supported",
-       {"client_secret_basic", "client_secret_post"}},
+       {"client_secret_basic", "client_secret_post", "private_key_jwt"}},
       {"revocation_endpoint_auth_methods_supported",
-       {"client_secret_basic", "client_secret_post", "none"}},
+       {"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}},
       {"code_challenge_methods_supported", {"S256"}},
+      // RFC 9449 §5.1.
+      {"dpop_signing_alg_values_supported", {"RS256", "PS256", "ES256", "EdDSA"}},
       {"scopes_supported", scopes},
       {"claims_supported", *claims},
       {"claims_parameter_supported", true},
       {"request_parameter_supported", false},
       {"request_uri_parameter_supported", false},
       {"authorization_response_iss_parameter_supported", true},
+      // RFC 9126 §5 (the per-application switch is require_pushed_authorization_requests).
+      {"pushed_authorization_request_endpoint", iss + "/oauth2/par"},
+      {"require_pushed_authorization_requests", false},
   };
   // Issue 7: RP-Initiated Logout 1.0 and Back-Channel Logout 1.0 (logout tokens carry sid).
   doc["end_session_endpoint"] = iss + "/oauth2/logout";

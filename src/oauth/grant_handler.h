@@ -12,6 +12,7 @@
 
 #include "identity/user_directory.h"
 #include "oauth/application_cache.h"
+#include "oauth/access_token_verifier.h"
 #include "oauth/form_params.h"
 #include "oauth/oauth_error.h"
 #include "oauth/token_issuer.h"
@@ -27,6 +28,7 @@ struct GrantDeps {
   UserPermissions& permissions;
   identity::UserDirectory* users = nullptr;  // null: ID tokens carry no profile claims
   ApplicationCache* applications = nullptr;  // null: read the store on every request
+  AccessTokenVerifier* verifier = nullptr;   // token exchange's subject and actor tokens
 };
 
 struct TokenRequest {
@@ -35,6 +37,9 @@ struct TokenRequest {
   std::string auth_method;  // how the client authenticated
   const FormParams& form;
   std::string grant_type;
+  // RFC 9449: the thumbprint of the request's verified DPoP proof key ("" = no proof); the
+  // access token is then bound to it (cnf.jkt, token_type DPoP).
+  std::string dpop_jkt = {};
 };
 
 // What handle() decided; populate() turns it into tokens.
@@ -52,6 +57,8 @@ struct GrantDecision {
   std::string original_scope;          // the family's whole grant (refresh)
   std::optional<store::AuthorizationCode> code;
   std::optional<store::RefreshToken> refresh;
+  nlohmann::json act;        // RFC 8693 §4.1 delegation (token exchange), or null
+  int64_t expires_at_s = 0;  // a bound the access token must not outlive (0 = none)
 };
 
 class GrantHandler {

@@ -30,7 +30,8 @@ std::optional<GrantParams> parse_grant_params(const std::string& text) {
   if (!string_of(j, "scope", scope) || !strings_of(j, "resources", p.resources) ||
       !string_of(j, "nonce", p.nonce) || !string_of(j, "code_challenge", p.code_challenge) ||
       !string_of(j, "code_challenge_method", p.code_challenge_method) ||
-      !string_of(j, "acr", p.acr) || !strings_of(j, "amr", p.amr)) {
+      !string_of(j, "acr", p.acr) || !strings_of(j, "amr", p.amr) ||
+      !string_of(j, "dpop_jkt", p.dpop_jkt)) {
     return std::nullopt;
   }
   p.scopes = split_scope(scope);
@@ -56,12 +57,13 @@ std::string code_params_json(const GrantParams& p) {
 }
 
 std::string refresh_params_json(const GrantParams& p) {
-  return nlohmann::json{{"scope", join_scope(p.scopes)},
-                        {"resources", p.resources},
-                        {"acr", p.acr},
-                        {"amr", p.amr},
-                        {"auth_time", p.auth_time_s}}
-      .dump();
+  nlohmann::json j{{"scope", join_scope(p.scopes)},
+                   {"resources", p.resources},
+                   {"acr", p.acr},
+                   {"amr", p.amr},
+                   {"auth_time", p.auth_time_s}};
+  if (!p.dpop_jkt.empty()) j["dpop_jkt"] = p.dpop_jkt;
+  return j.dump();
 }
 
 }  // namespace gh::oauth

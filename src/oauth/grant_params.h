@@ -3,7 +3,7 @@
 //   code:    {"scope": "openid email invoices:read", "resources": ["https://api..."],
 //             "nonce", "code_challenge", "code_challenge_method", "acr", "amr": [..],
 //             "auth_time": <seconds>, "claims": {..}}
-//   refresh: {"scope", "resources", "acr", "amr", "auth_time"}
+//   refresh: {"scope", "resources", "acr", "amr", "auth_time", "dpop_jkt" (when bound)}
 #pragma once
 
 #include <cstdint>
@@ -24,6 +24,8 @@ struct GrantParams {
   std::vector<std::string> amr;
   int64_t auth_time_s = 0;
   nlohmann::json claims;  // the OIDC claims request, or null
+  // RFC 9449 §5: the DPoP key a public client's refresh family is bound to ("" = unbound).
+  std::string dpop_jkt;
 };
 
 // nullopt when the text is not a JSON object of that shape.

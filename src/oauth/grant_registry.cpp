@@ -44,12 +44,15 @@ AccessTokenSpec access_spec(const TokenRequest& req, const GrantDecision& d) {
   s.permissions = d.permissions;
   s.ttl_s = std::clamp<int64_t>(req.client.access_token_ttl_s, 1, 3600);
   s.user = d.user;
+  s.dpop_jkt = req.dpop_jkt;
+  s.act = d.act;
   return s;
 }
 
 nlohmann::json access_token_response(const IssuedAccessToken& at, const GrantDecision& d) {
-  nlohmann::json out = {
-      {"access_token", at.token}, {"token_type", "Bearer"}, {"expires_in", at.exp_s - at.iat_s}};
+  nlohmann::json out = {{"access_token", at.token},
+                        {"token_type", at.dpop_jkt.empty() ? "Bearer" : "DPoP"},  // RFC 9449 §5
+                        {"expires_in", at.exp_s - at.iat_s}};
   auto scopes = granted_scopes(d);
   if (!scopes.empty()) out["scope"] = join_scope(scopes);
   return out;

@@ -14,7 +14,7 @@ const nlohmann::json kInactive = {{"active", false}};
 nlohmann::json access_token_json(const VerifiedAccessToken& t) {
   nlohmann::json out = {{"active", true}, {"token_type", "access_token"}};
   for (const char* k : {"scope", "client_id", "sub", "aud", "exp", "iat", "iss", "jti", "org_id",
-                        "auth_time", "acr", "permissions"}) {
+                        "auth_time", "acr", "permissions", "cnf"}) {
     if (t.claims.contains(k)) out[k] = t.claims[k];
   }
   return out;

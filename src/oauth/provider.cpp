@@ -3,6 +3,7 @@
 #include "oauth/authorization_code_grant.h"
 #include "oauth/client_credentials_grant.h"
 #include "oauth/refresh_token_grant.h"
+#include "oauth/token_exchange_grant.h"
 
 namespace gh::oauth {
 
@@ -12,14 +13,19 @@ Provider::Provider(ProviderOptions o)
       clock_(o.clock),
       issuer_(o.signer, o.clock, o.random),
       applications_(o.store, o.clock),
-      clients_(applications_, o.hasher, o.clock),
+      clients_(applications_, o.store, o.hasher, o.clock,
+               [&signer = o.signer](const store::Environment& env) {
+                 return signer.issuer_url(env, "");
+               }),
       verifier_(o.store, o.signer, o.clock),
+      dpop_nonces_(o.hasher, o.clock),
       users_(o.users),
       claims_supported_(std::move(o.claims_supported)) {
-  GrantDeps deps{o.store, issuer_, o.permissions, o.users, &applications_};
+  GrantDeps deps{o.store, issuer_, o.permissions, o.users, &applications_, &verifier_};
   grants_.add(std::make_unique<AuthorizationCodeGrant>(deps));
   grants_.add(std::make_unique<RefreshTokenGrant>(deps));
   grants_.add(std::make_unique<ClientCredentialsGrant>(deps));
+  grants_.add(std::make_unique<TokenExchangeGrant>(deps));
   // A revoked access token (revocation endpoint, replayed code, reused refresh token) must fail
   // introspection and UserInfo at once on every node, not after the verified-token cache's TTL:
   // revocations announce kTokensRevokedTopic in their transaction (NOTIFY on PostgreSQL). A

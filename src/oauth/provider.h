@@ -14,6 +14,7 @@
 #include "identity/user_directory.h"
 #include "oauth/access_token_verifier.h"
 #include "oauth/client_authentication.h"
+#include "oauth/dpop.h"
 #include "oauth/grant_handler.h"
 #include "oauth/token_issuer.h"
 #include "oauth/user_permissions.h"
@@ -43,6 +44,7 @@ class Provider {
   ClientAuthenticator& clients() { return clients_; }
   GrantRegistry& grants() { return grants_; }
   AccessTokenVerifier& verifier() { return verifier_; }
+  const DpopNonces& dpop_nonces() const { return dpop_nonces_; }
   identity::UserDirectory* users() { return users_; }
   const Clock& clock() const { return clock_; }
   Result<std::vector<std::string>> claims_supported(const store::Environment& env) {
@@ -64,6 +66,7 @@ class Provider {
   ClientAuthenticator clients_;
   GrantRegistry grants_;
   AccessTokenVerifier verifier_;
+  DpopNonces dpop_nonces_;
   identity::UserDirectory* users_;
   std::function<Result<std::vector<std::string>>(const store::Environment&)> claims_supported_;
   std::mutex discovery_mu_;

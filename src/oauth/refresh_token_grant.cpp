@@ -33,6 +33,12 @@ OAuthResult<GrantDecision> RefreshTokenGrant::handle(const TokenRequest& req) {
   }
   auto params = parse_grant_params(t.params);
   if (!params) return oauth_fail(server_error("The refresh token's grant is unreadable"));
+  // RFC 9449 §5: a bound family is used only with a proof of the same key.
+  if (!params->dpop_jkt.empty() && params->dpop_jkt != req.dpop_jkt) {
+    return oauth_fail(invalid_grant(req.dpop_jkt.empty()
+                                        ? "This refresh token is DPoP-bound: send a DPoP proof"
+                                        : "The DPoP proof's key is not the refresh token's key"));
+  }
   UserAuthentication user{t.user_id, t.sid, params->auth_time_s, params->acr, params->amr};
   GrantDecision d;
   auto requested = split_scope(req.form.get("scope").value_or(""));

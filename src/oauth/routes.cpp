@@ -1,5 +1,7 @@
 #include "oauth/routes.h"
 
+#include "oauth/pushed_authorization.h"
+
 namespace gh::oauth {
 
 namespace {
@@ -32,6 +34,8 @@ void add_oauth_routes(http::Router& router, tenancy::EnvironmentCache& environme
              per_environment(environments, provider, introspection_endpoint), oauth);
   router.add("POST", "/{env}/oauth2/revoke",
              per_environment(environments, provider, revocation_endpoint), oauth);
+  router.add("POST", "/{env}/oauth2/par",
+             per_environment(environments, provider, pushed_authorization_endpoint), oauth);
   router.add("GET", "/{env}/oauth2/userinfo",
              per_environment(environments, provider, userinfo_endpoint), oauth);
   router.add("POST", "/{env}/oauth2/userinfo",

@@ -44,6 +44,9 @@ Result<IssuedAccessToken> TokenIssuer::access_token(const store::Environment& en
   if (!spec.scopes.empty()) claims["scope"] = join_scope(spec.scopes);
   if (!spec.organization_id.empty()) claims["org_id"] = spec.organization_id;
   claims["permissions"] = spec.permissions;
+  if (!spec.dpop_jkt.empty()) claims["cnf"] = {{"jkt", spec.dpop_jkt}};
+  out.dpop_jkt = spec.dpop_jkt;
+  if (spec.act.is_object()) claims["act"] = spec.act;
   if (spec.user) {
     claims["auth_time"] = spec.user->auth_time_s;
     if (!spec.user->acr.empty()) claims["acr"] = spec.user->acr;

@@ -35,11 +35,14 @@ struct AccessTokenSpec {
   std::vector<std::string> permissions;  // granted for the audience
   int64_t ttl_s = 300;
   std::optional<UserAuthentication> user;
+  std::string dpop_jkt;  // RFC 9449 §6.1: cnf.jkt ("" = a Bearer token)
+  nlohmann::json act;    // RFC 8693 §4.1: who acts for the subject (token exchange), or null
 };
 
 struct IssuedAccessToken {
   std::string token;
   std::string jti;
+  std::string dpop_jkt;  // the key the token is bound to ("" = Bearer)
   int64_t iat_s = 0;
   int64_t exp_s = 0;
 };

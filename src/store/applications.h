@@ -25,8 +25,7 @@ struct Application {
   std::vector<std::string> redirect_uris;              // exact match
   std::vector<std::string> post_logout_redirect_uris;  // exact match (issue 7)
   std::vector<std::string> grant_types = {"authorization_code", "refresh_token"};
-  // client_secret_basic | client_secret_post (confidential), none (public); private_key_jwt
-  // comes with issue 7.
+  // client_secret_basic | client_secret_post | private_key_jwt (confidential), none (public).
   std::string token_endpoint_auth_method = "client_secret_basic";
   bool pkce_required = true;  // may be false only for confidential clients (OpenID Basic)
   std::string id_token_signed_response_alg = "RS256";
@@ -36,6 +35,15 @@ struct Application {
   int64_t refresh_idle_ttl_s = 604800;    // idle, 7 days
   std::string backchannel_logout_uri;     // issue 7
   std::string status = "active";          // active | disabled
+  // private_key_jwt (issue 7): the client's registered public keys, a JWKS document as JSON
+  // text ("" = none).
+  std::string jwks;
+  // DPoP (RFC 9449 §5.2): every access token of this client must be DPoP-bound.
+  bool dpop_bound_access_tokens = false;
+  // RFC 9449 §8: this client's DPoP proofs must carry a server nonce (DPoP-Nonce).
+  bool dpop_nonce_required = false;
+  // RFC 9126 §5: this client's authorization requests must come through PAR (request_uri).
+  bool require_pushed_authorization_requests = false;
   int64_t version = 1;
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;

@@ -450,6 +450,25 @@ const std::vector<Migration>& migrations() {
              (organization_id, environment_id, created_at))",
     };
     m.push_back({10, "revocation fan-out", v10, v10});
+    // Issue 7, advanced grants and client authentication: one-time-use marks of client
+    // assertion and DPoP proof jtis (shared by every node), a client's registered JWKS, its DPoP
+    // switches and its PAR switch. (Pushed requests live in oauth_pending.)
+    const std::vector<std::string> v14 = {
+        R"(CREATE TABLE oauth_replay_marks (
+             organization_id TEXT NOT NULL,
+             environment_id TEXT NOT NULL,
+             kind TEXT NOT NULL,
+             mark_key TEXT NOT NULL,
+             expires_at BIGINT NOT NULL,
+             created_at BIGINT NOT NULL,
+             PRIMARY KEY (organization_id, environment_id, kind, mark_key)))",
+        "CREATE INDEX oauth_replay_marks_expires ON oauth_replay_marks (expires_at)",
+        "ALTER TABLE applications ADD COLUMN jwks TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE applications ADD COLUMN dpop_bound_access_tokens BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE applications ADD COLUMN dpop_nonce_required BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE applications ADD COLUMN require_par BIGINT NOT NULL DEFAULT 0",
+    };
+    m.push_back({14, "client assertions and DPoP", v14, v14});
     return m;
   }();
   return all;

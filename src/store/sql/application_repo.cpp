@@ -14,7 +14,8 @@ constexpr const char* kAppColumns =
     "organization_id, environment_id, id, client_id, name, type, redirect_uris, "
     "post_logout_redirect_uris, grant_types, token_endpoint_auth_method, pkce_required, "
     "id_token_signed_response_alg, access_token_ttl_s, id_token_ttl_s, refresh_token_ttl_s, "
-    "refresh_idle_ttl_s, backchannel_logout_uri, status, version, created_at, updated_at";
+    "refresh_idle_ttl_s, backchannel_logout_uri, status, version, created_at, updated_at, "
+    "jwks, dpop_bound_access_tokens, dpop_nonce_required, require_par";
 
 std::string strings_text(const std::vector<std::string>& v) { return nlohmann::json(v).dump(); }
 
@@ -46,7 +47,8 @@ std::vector<Permission> parse_permissions(const std::string& text) {
 
 struct AppRow {
   std::string organization_id, environment_id, id, client_id, name, type, redirect_uris,
-      post_logout, grant_types, auth_method, alg, backchannel, status;
+      post_logout, grant_types, auth_method, alg, backchannel, status, jwks;
+  long long dpop = 0, dpop_nonce = 0, require_par = 0;
   long long pkce = 1, access_ttl = 0, id_ttl = 0, refresh_ttl = 0, idle_ttl = 0, version = 0,
             created = 0, updated = 0;
 
@@ -73,6 +75,10 @@ struct AppRow {
     a.version = version;
     a.created_at_ms = created;
     a.updated_at_ms = updated;
+    a.jwks = jwks;
+    a.dpop_bound_access_tokens = dpop != 0;
+    a.dpop_nonce_required = dpop_nonce != 0;
+    a.require_pushed_authorization_requests = require_par != 0;
     return a;
   }
 };
@@ -85,7 +91,8 @@ struct AppRow {
       soci::into(r.auth_method), soci::into(r.pkce), soci::into(r.alg), soci::into(r.access_ttl), \
       soci::into(r.id_ttl), soci::into(r.refresh_ttl), soci::into(r.idle_ttl),                    \
       soci::into(r.backchannel), soci::into(r.status), soci::into(r.version),                     \
-      soci::into(r.created), soci::into(r.updated)
+      soci::into(r.created), soci::into(r.updated), soci::into(r.jwks), soci::into(r.dpop),       \
+      soci::into(r.dpop_nonce), soci::into(r.require_par)
 
 struct ResourceRow {
   std::string environment_id, id, identifier, name, permissions;
@@ -107,6 +114,18 @@ constexpr const char* kResourceColumns =
 Error app_not_found(std::string_view what) {
   return Error(errc::ApplicationNotFound,
                "No application '" + std::string(what) + "' in this environment or organization");
+}
+
+// Issue 7's columns (v14), written apart from the statements above so that they stay as they
+// were.
+void write_client_keys(SqlContext& ctx, const Application& a) {
+  long long dpop = a.dpop_bound_access_tokens ? 1 : 0, nonce = a.dpop_nonce_required ? 1 : 0,
+            par = a.require_pushed_authorization_requests ? 1 : 0;
+  ctx.sql << "UPDATE applications SET jwks = :jwks, dpop_bound_access_tokens = :dpop, "
+             "dpop_nonce_required = :nonce, require_par = :par WHERE organization_id = :org AND "
+             "environment_id = :env AND id = :id",
+      soci::use(a.jwks), soci::use(dpop), soci::use(nonce), soci::use(par),
+      soci::use(a.organization_id), soci::use(a.environment_id), soci::use(a.id);
 }
 
 Error resource_not_found(std::string_view what) {
@@ -151,6 +170,7 @@ Result<Application> SqlApplicationRepository::create(const Application& in) {
         errc::ApplicationAlreadyExists,
         "Another application in this environment already has the client_id '" + a.client_id + "'");
   }
+  write_client_keys(ctx_, a);
   return a;
 }
 
@@ -244,6 +264,7 @@ Result<Application> SqlApplicationRepository::update(const Application& app) {
                 "The application changed since you read it (now at version " +
                     std::to_string(current->version) + "); read it again and retry");
   }
+  write_client_keys(ctx_, a);
   return a;
 }
 
