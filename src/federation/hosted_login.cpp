@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "federation/discovery.h"
 #include "federation/error_codes.h"
+#include "federation/saml/relay_state.h"
 #include "federation/testidp/test_idp.h"
 #include "sessions/session_lookup.h"
 #include "tenancy/error_codes.h"
@@ -210,14 +211,15 @@ LoginStep HostedLogin::discover(const store::Environment& env, const LoginReques
       [&](store::Repositories& repos) { return repos.connections().create_transaction(t); });
   if (!created) return error_page(created.error(), trace_id);
   const std::string hint = !email.empty() ? email : request.login_hint;
-  return begin(env, chosen, *created, hint, request.acr_values, trace, trace_id);
+  return begin(env, chosen, *created, hint, request.acr_values, trace, trace_id,
+               request.force_authn || (request.max_age_s && *request.max_age_s == 0));
 }
 
 LoginStep HostedLogin::begin(const store::Environment& env, const store::Connection& connection,
                              const store::LoginTransaction& transaction,
                              const std::string& login_hint,
                              const std::vector<std::string>& acr_values, Trace& trace,
-                             const std::string& trace_id) {
+                             const std::string& trace_id, bool force_authn) {
   trace.set_test_mode(transaction.test_mode);
   const auto* factory = find_connection_factory(connection.type);
   if (!factory) {
@@ -232,7 +234,8 @@ LoginStep HostedLogin::begin(const store::Environment& env, const store::Connect
                        {"acr_values", acr_list(acr_values)}});
   StartRequest sr{env,         connection,
                   transaction, public_url_ + "/" + env.name + "/login/callback/" + connection.id,
-                  login_hint,  acr_values};
+                  login_hint,  acr_values,
+                  force_authn};
   auto started = conn->start(sr, trace);
   if (!started) {
     return fail_login(env, connection.organization_id, connection.id, transaction.login_request_id,
@@ -351,13 +354,23 @@ LoginStep HostedLogin::test_idp_form(const store::Environment& env,
 LoginStep HostedLogin::callback(const store::Environment& env, const std::string& connection_id,
                                 const CallbackParams& params, const std::string& login_cookie_value,
                                 const std::string& trace_id) {
-  // The browser binding names the transaction: "{organization}.{transaction}".
-  const size_t dot = login_cookie_value.find('.');
-  if (login_cookie_value.empty() || dot == std::string::npos) {
+  // The browser binding names the transaction: "{organization}.{transaction}". A SAML IdP's
+  // cross-site POST arrives without our SameSite=Lax cookie: its MAC-bound RelayState names
+  // the transaction instead (federation/saml/relay_state.h; docs/saml.md).
+  std::string binding = login_cookie_value;
+  if (binding.empty() && params.has("SAMLResponse")) {
+    if (auto ref = saml::read_relay_state(connections_.deps(), connection_id,
+                                          params.first("RelayState"))) {
+      binding = ref->organization_id + "." + ref->transaction_id;
+    }
+  }
+  const std::string& login_cookie_value_or_relay = binding;
+  const size_t dot = login_cookie_value_or_relay.find('.');
+  if (login_cookie_value_or_relay.empty() || dot == std::string::npos) {
     return error_page(Error(errc::LoginBrowserMismatch), trace_id);
   }
-  const std::string org_id = login_cookie_value.substr(0, dot);
-  const std::string tx_id = login_cookie_value.substr(dot + 1);
+  const std::string org_id = login_cookie_value_or_relay.substr(0, dot);
+  const std::string tx_id = login_cookie_value_or_relay.substr(dot + 1);
   auto tx = store_.read<store::LoginTransaction>([&](store::Repositories& repos) {
     return repos.connections().get_transaction(env.id, org_id, tx_id, clock_.now_ms());
   });
@@ -405,6 +418,10 @@ LoginStep HostedLogin::callback(const store::Environment& env, const std::string
   auto cat = catalog_.effective(env, org_id);
   if (!cat) return failed(cat.error());
   FinishRequest fr{env, *row, *tx, params, *cat};
+  if (!tx->test_mode && seams_.requests) {
+    // The level the application asked for, so the connection can check what the IdP reached.
+    if (auto r = seams_.requests->find(env.id, tx->login_request_id)) fr.acr_values = r->acr_values;
+  }
   auto verified = conn->finish(fr, trace);
   if (!verified) return failed(verified.error());
 

@@ -440,6 +440,19 @@ const std::vector<Migration>& migrations() {
         "CREATE INDEX login_traces_expires ON login_traces (expires_at)",
     };
     m.push_back({9, "connections", v9, v9});
+    // SAML assertion IDs accepted once (issue 8): shared by every node through the store.
+    const std::vector<std::string> v11 = {
+        R"(CREATE TABLE saml_assertion_ids (
+             organization_id TEXT NOT NULL,
+             environment_id TEXT NOT NULL,
+             connection_id TEXT NOT NULL,
+             assertion_id TEXT NOT NULL,
+             used_at BIGINT NOT NULL,
+             expires_at BIGINT NOT NULL,
+             PRIMARY KEY (organization_id, environment_id, connection_id, assertion_id)))",
+        "CREATE INDEX saml_assertion_ids_expires ON saml_assertion_ids (expires_at)",
+    };
+    m.push_back({11, "saml assertion ids", v11, v11});
     return m;
   }();
   return all;

@@ -22,6 +22,7 @@
 #include "store/sql/oauth_grant_repo.h"
 #include "store/sql/outbox_repo.h"
 #include "store/sql/pg_listener.h"
+#include "store/sql/saml_assertion_repo.h"
 #include "store/sql/session_repo.h"
 #include "store/sql/tenancy_repos.h"
 #include "store/sql/user_repo.h"
@@ -102,7 +103,8 @@ class SqlRepositories final : public Repositories {
         connections_(ctx),
         login_traces_(ctx),
         users_(ctx),
-        sessions_(ctx) {}
+        sessions_(ctx),
+        saml_assertions_(ctx) {}
   EnvironmentRepository& environments() override { return environments_; }
   OrganizationRepository& organizations() override { return organizations_; }
   ApiKeyRepository& api_keys() override { return api_keys_; }
@@ -119,6 +121,7 @@ class SqlRepositories final : public Repositories {
   LoginTraceRepository& login_traces() override { return login_traces_; }
   UserRepository& users() override { return users_; }
   SessionRepository& sessions() override { return sessions_; }
+  SamlAssertionRepository& saml_assertions() override { return saml_assertions_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
@@ -148,6 +151,7 @@ class SqlRepositories final : public Repositories {
   SqlLoginTraceRepository login_traces_;
   SqlUserRepository users_;
   SqlSessionRepository sessions_;
+  SqlSamlAssertionRepository saml_assertions_;
   std::vector<Change> pending_;
 };
 
