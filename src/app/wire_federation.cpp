@@ -6,6 +6,7 @@
 #include "app/login_seams.h"
 #include "core/log.h"
 #include "federation/routes.h"
+#include "federation/saml/saml_routes.h"
 #include "tenancy/admin_routes.h"
 
 namespace gh::app {
@@ -37,6 +38,7 @@ std::shared_ptr<FederationModule> make_module(ServerContext& ctx) {
 GATEHOUSE_REGISTER_ROUTES(federation, [](ServerContext& ctx, http::Router& router) {
   auto m = make_module(ctx);
   federation::add_connection_routes(ctx.admin_api, router, m->connections);
+  federation::saml::add_saml_routes(router, ctx.environments, m->connections);
 
   LoginSeamFactories factories;
   for (auto& provide : login_seam_providers()) provide(ctx, factories);
@@ -63,7 +65,9 @@ GATEHOUSE_REGISTER_WORKERS(federation, [](ServerContext& ctx) {
            if (!traces) return traces;
            auto txs = r.connections().purge_transactions(now);
            if (!txs) return txs;
-           return *traces + *txs;
+           auto saml_ids = r.saml_assertions().purge_expired(now);
+           if (!saml_ids) return saml_ids;
+           return *traces + *txs + *saml_ids;
          });
          if (!purged) {
            log::warn("login trace purge", {{"error", std::string(purged.error().code_name())}});

@@ -27,6 +27,10 @@
 #include "store/connections.h"
 #include "store/environments.h"
 
+namespace gh::store {
+class Store;
+}  // namespace gh::store
+
 namespace gh::tenancy {
 class Sealing;
 class SecretHasher;
@@ -42,6 +46,7 @@ struct ConnectionDeps {
   const tenancy::SecretHasher& server_key;
   tenancy::Sealing* sealing = nullptr;
   std::string public_url;
+  store::Store* store = nullptr;  // for state shared by all nodes (SAML assertion IDs)
 };
 
 // The IdP's answer as the browser brought it: query (GET) or form (POST) parameters.
@@ -66,6 +71,7 @@ struct StartRequest {
   std::string callback_url;  // {public_url}/{env}/login/callback/{connection}
   std::string login_hint;
   std::vector<std::string> acr_values;  // what the application asked for, in preference order
+  bool force_authn = false;             // prompt=login or max_age: the IdP must re-authenticate
 };
 
 // Which login transaction a callback belongs to, as the connection reads it from the answer
@@ -81,7 +87,8 @@ struct FinishRequest {
   const store::Connection& connection;
   const store::LoginTransaction& transaction;
   const CallbackParams& params;
-  const catalog::Catalog& catalog;  // the organization's effective attribute catalog
+  const catalog::Catalog& catalog;           // the organization's effective attribute catalog
+  std::vector<std::string> acr_values = {};  // what the application asked for (empty in tests)
 };
 
 // A finished upstream login: who (through the catalog) and how strongly.

@@ -164,7 +164,7 @@ ConnectionService::ConnectionService(store::Store& store, tenancy::TenancyServic
       traces_(store, sealing, trace_retention_days, clock) {}
 
 ConnectionDeps ConnectionService::deps() const {
-  return ConnectionDeps{clock_, random_, tenancy_.hasher(), &sealing_, public_url_};
+  return ConnectionDeps{clock_, random_, tenancy_.hasher(), &sealing_, public_url_, &store_};
 }
 
 Result<bool> ConnectionService::validate(const store::Environment& env, store::Connection& c) {
@@ -246,7 +246,13 @@ Result<store::Connection> ConnectionService::update(
   store::Connection c = *current;
   if (in.name) c.name = *in.name;
   if (in.domains) c.domains = *in.domains;
-  if (in.settings) c.settings = *in.settings;
+  if (in.settings) {
+    c.settings = *in.settings;
+    // settings.sp is server-owned (a SAML connection's SP keys, sealed): never replaced by input.
+    if (current->settings.is_object() && current->settings.contains("sp")) {
+      c.settings["sp"] = current->settings["sp"];
+    }
+  }
   if (in.attribute_mapping) c.attribute_mapping = *in.attribute_mapping;
   if (in.acr_mapping) c.acr_mapping = *in.acr_mapping;
   if (in.allow_email_linking) c.allow_email_linking = *in.allow_email_linking;

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "federation/discovery.h"
 #include "federation/error_codes.h"
+#include "federation/saml/relay_state.h"
 #include "federation/testidp/test_idp.h"
 #include "sessions/session_lookup.h"
 #include "tenancy/error_codes.h"
@@ -226,14 +227,15 @@ LoginStep HostedLogin::discover(const store::Environment& env, const LoginReques
       [&](store::Repositories& repos) { return repos.connections().create_transaction(t); });
   if (!created) return error_page(created.error(), trace_id);
   const std::string hint = !email.empty() ? email : request.login_hint;
-  return begin(env, chosen, *created, hint, request.acr_values, trace, trace_id);
+  return begin(env, chosen, *created, hint, request.acr_values, trace, trace_id,
+               request.force_authn || (request.max_age_s && *request.max_age_s == 0));
 }
 
 LoginStep HostedLogin::begin(const store::Environment& env, const store::Connection& connection,
                              const store::LoginTransaction& transaction,
                              const std::string& login_hint,
                              const std::vector<std::string>& acr_values, Trace& trace,
-                             const std::string& trace_id) {
+                             const std::string& trace_id, bool force_authn) {
   trace.set_test_mode(transaction.test_mode);
   const auto* factory = find_connection_factory(connection.type);
   if (!factory) {
@@ -248,7 +250,8 @@ LoginStep HostedLogin::begin(const store::Environment& env, const store::Connect
                        {"acr_values", acr_list(acr_values)}});
   StartRequest sr{env,         connection,
                   transaction, public_url_ + "/" + env.name + "/login/callback/" + connection.id,
-                  login_hint,  acr_values};
+                  login_hint,  acr_values,
+                  force_authn};
   auto started = conn->start(sr, trace);
   if (!started) {
     return fail_login(env, connection.organization_id, connection.id, transaction.login_request_id,
@@ -375,6 +378,14 @@ LoginStep HostedLogin::callback(const store::Environment& env, const std::string
     bindings.emplace_back(value.substr(0, dot), value.substr(dot + 1));
     if (bindings.size() == kMaxLoginBindings) break;
   }
+  // A SAML IdP's cross-site POST arrives without our SameSite=Lax cookies: its MAC-bound
+  // RelayState names the transaction instead (federation/saml/relay_state.h; docs/saml.md).
+  if (bindings.empty() && params.has("SAMLResponse")) {
+    if (auto ref = saml::read_relay_state(connections_.deps(), connection_id,
+                                          params.first("RelayState"))) {
+      bindings.emplace_back(ref->organization_id, ref->transaction_id);
+    }
+  }
   // The connection named by the callback URL, in an organization this browser started a login
   // with; none: the answer cannot belong to this browser.
   std::optional<store::Connection> row;
@@ -448,6 +459,10 @@ LoginStep HostedLogin::callback(const store::Environment& env, const std::string
   auto cat = catalog_.effective(env, org_id);
   if (!cat) return failed(cat.error());
   FinishRequest fr{env, *row, *tx, params, *cat};
+  if (!tx->test_mode && seams_.requests) {
+    // The level the application asked for, so the connection can check what the IdP reached.
+    if (auto r = seams_.requests->find(env.id, tx->login_request_id)) fr.acr_values = r->acr_values;
+  }
   auto verified = conn->finish(fr, trace);
   if (!verified) return failed(verified.error());
 

@@ -450,6 +450,20 @@ const std::vector<Migration>& migrations() {
              (organization_id, environment_id, created_at))",
     };
     m.push_back({10, "revocation fan-out", v10, v10});
+    // SAML assertion IDs accepted once (issue 8): shared by every node through the store.
+    const std::vector<std::string> v11 = {
+        R"(CREATE TABLE saml_assertion_ids (
+             organization_id TEXT NOT NULL,
+             environment_id TEXT NOT NULL,
+             connection_id TEXT NOT NULL,
+             assertion_id TEXT NOT NULL,
+             used_at BIGINT NOT NULL,
+             expires_at BIGINT NOT NULL,
+             PRIMARY KEY (organization_id, environment_id, connection_id, assertion_id)))",
+        "CREATE INDEX saml_assertion_ids_expires ON saml_assertion_ids (expires_at)",
+    };
+    m.push_back({11, "saml assertion ids", v11, v11});
+
     // Issue 7, advanced grants and client authentication: one-time-use marks of client
     // assertion and DPoP proof jtis (shared by every node), a client's registered JWKS, its DPoP
     // switches and its PAR switch. (Pushed requests live in oauth_pending.)

@@ -27,6 +27,7 @@
 #include "store/outbox.h"
 #include "store/policies.h"
 #include "store/replays.h"
+#include "store/saml_assertions.h"
 #include "store/sessions.h"
 #include "store/users.h"
 #include "store/webhooks.h"
@@ -76,6 +77,7 @@ class Repositories {
   virtual UserRepository& users() = 0;
   virtual SessionRepository& sessions() = 0;
   virtual ReplayRepository& replays() = 0;
+  virtual SamlAssertionRepository& saml_assertions() = 0;
   // Announce a change; delivered to this process's ChangeBus after commit and, on PostgreSQL,
   // to every node through NOTIFY (transactional: nothing is sent on rollback).
   virtual void changed(const std::string& topic, const std::string& key) = 0;

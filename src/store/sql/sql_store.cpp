@@ -23,6 +23,7 @@
 #include "store/sql/outbox_repo.h"
 #include "store/sql/pg_listener.h"
 #include "store/sql/replay_repo.h"
+#include "store/sql/saml_assertion_repo.h"
 #include "store/sql/session_repo.h"
 #include "store/sql/tenancy_repos.h"
 #include "store/sql/user_repo.h"
@@ -104,7 +105,8 @@ class SqlRepositories final : public Repositories {
         login_traces_(ctx),
         users_(ctx),
         sessions_(ctx),
-        replays_(ctx) {}
+        replays_(ctx),
+        saml_assertions_(ctx) {}
   EnvironmentRepository& environments() override { return environments_; }
   OrganizationRepository& organizations() override { return organizations_; }
   ApiKeyRepository& api_keys() override { return api_keys_; }
@@ -122,6 +124,7 @@ class SqlRepositories final : public Repositories {
   UserRepository& users() override { return users_; }
   SessionRepository& sessions() override { return sessions_; }
   ReplayRepository& replays() override { return replays_; }
+  SamlAssertionRepository& saml_assertions() override { return saml_assertions_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
@@ -152,6 +155,7 @@ class SqlRepositories final : public Repositories {
   SqlUserRepository users_;
   SqlSessionRepository sessions_;
   SqlReplayRepository replays_;
+  SqlSamlAssertionRepository saml_assertions_;
   std::vector<Change> pending_;
 };
 
