@@ -66,6 +66,9 @@ struct StartRequest {
   std::string callback_url;  // {public_url}/{env}/login/callback/{connection}
   std::string login_hint;
   std::vector<std::string> acr_values;  // what the application asked for, in preference order
+  bool acr_essential = false;           // the `claims` parameter marked acr essential
+  std::optional<int64_t> max_age_s;     // the application's max_age, forwarded upstream
+  std::string prompt;                   // "login" when the application forces authentication
 };
 
 // Which login transaction a callback belongs to, as the connection reads it from the answer

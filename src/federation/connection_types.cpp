@@ -1,12 +1,14 @@
 // The table of connection types. Adding an IdP type: its folder, its factory, one line here.
 #include "federation/connection.h"
+#include "federation/oidc/oidc_connection.h"
 #include "federation/testidp/test_idp.h"
 
 namespace gh::federation {
 
 const std::vector<const ConnectionFactory*>& connection_factories() {
   static const testidp::TestIdpFactory test_idp;
-  static const std::vector<const ConnectionFactory*> all = {&test_idp};
+  static const oidc::OidcFactory oidc;
+  static const std::vector<const ConnectionFactory*> all = {&test_idp, &oidc};
   return all;
 }
 
