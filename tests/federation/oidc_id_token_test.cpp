@@ -6,7 +6,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <optional>
+
 #include "core/encoding.h"
+#include "crypto/jose/jwt.h"
 #include "federation/error_codes.h"
 #include "federation/oidc/error_codes.h"
 #include "federation/oidc/id_token.h"
@@ -32,7 +35,7 @@ class IdTokenTest : public ::testing::Test {
     foreign = *other;
     // The verifier sees the IdP's public JWKS, as fetched.
     jose::KeySet full;
-    ASSERT_TRUE(full.add(key));
+    ASSERT_TRUE(full.add(*key));
     auto pub = key_set_from_jwks(full.public_jwks());
     ASSERT_TRUE(pub);
     keys = *pub;
@@ -49,7 +52,7 @@ class IdTokenTest : public ::testing::Test {
             {"email", "j@acme.com"}};
   }
   std::string sign(const nlohmann::json& c, const jose::KeyEntry* with = nullptr) {
-    auto t = jose::jwt_sign(with ? *with : key, c);
+    auto t = jose::jwt_sign(with ? *with : *key, c);
     EXPECT_TRUE(t);
     return *t;
   }
@@ -63,7 +66,7 @@ class IdTokenTest : public ::testing::Test {
   }
 
   FakeClock clock;
-  jose::KeyEntry key, foreign;
+  std::optional<jose::KeyEntry> key, foreign;
   std::shared_ptr<const jose::KeySet> keys;
   IdTokenExpectations expect;
 };
@@ -75,7 +78,7 @@ TEST_F(IdTokenTest, AcceptsAValidTokenAndReadsItsClaims) {
   EXPECT_EQ(r->iss, kIssuer);
   EXPECT_EQ(r->acr, "phr");
   EXPECT_EQ(r->amr, (std::vector<std::string>{"pwd", "hwk"}));
-  EXPECT_EQ(r->kid, key.kid);
+  EXPECT_EQ(r->kid, key->kid);
   EXPECT_EQ(r->alg, "RS256");
   EXPECT_EQ(r->all["email"], "j@acme.com");
 }
@@ -83,26 +86,26 @@ TEST_F(IdTokenTest, AcceptsAValidTokenAndReadsItsClaims) {
 TEST_F(IdTokenTest, RefusesAnotherKeyAndAnUnknownKid) {
   auto c = claims();
   // Signed by a key the IdP does not publish, under the published kid: bad signature.
-  jose::KeyEntry impostor = foreign;
-  impostor.kid = key.kid;
+  jose::KeyEntry impostor = *foreign;
+  impostor.kid = key->kid;
   expect_code(sign(c, &impostor), errc::OidcSignatureInvalid);
   // A kid the JWKS lacks.
-  expect_code(sign(c, &foreign), errc::OidcKeyNotFound);
-  EXPECT_EQ(peek_kid(sign(c, &foreign)), foreign.kid);
+  expect_code(sign(c, &*foreign), errc::OidcKeyNotFound);
+  EXPECT_EQ(peek_kid(sign(c, &*foreign)), foreign->kid);
 }
 
 std::string b64(const nlohmann::json& j) { return base64url_encode(j.dump()); }
 
 TEST_F(IdTokenTest, RefusesAlgNoneAndHs256WithThePublicKey) {
   const auto c = claims();
-  expect_code(b64({{"alg", "none"}, {"kid", key.kid}}) + "." + b64(c) + ".",
+  expect_code(b64({{"alg", "none"}, {"kid", key->kid}}) + "." + b64(c) + ".",
               errc::OidcSignatureInvalid);
   expect_code(b64({{"alg", "none"}}) + "." + b64(c) + ".", errc::OidcSignatureInvalid);
   // The classic confusion: HMAC keyed with the IdP's public key (its JWK and its PEM-ish bytes).
   const std::string input =
-      b64({{"alg", "HS256"}, {"kid", key.kid}, {"typ", "JWT"}}) + "." + b64(c);
-  for (const std::string secret :
-       {key.key.public_json().dump(), key.key.public_json()["n"].get<std::string>()}) {
+      b64({{"alg", "HS256"}, {"kid", key->kid}, {"typ", "JWT"}}) + "." + b64(c);
+  for (const std::string& secret :
+       {key->key.public_json().dump(), key->key.public_json()["n"].get<std::string>()}) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
@@ -116,7 +119,7 @@ TEST_F(IdTokenTest, RefusesAnAlgTheIdpDoesNotAdvertise) {
   auto es = jose::KeySet::generate(jose::KeySpec::EcP256, jose::Alg::ES256);
   ASSERT_TRUE(es);
   jose::KeySet both;
-  ASSERT_TRUE(both.add(key));
+  ASSERT_TRUE(both.add(*key));
   ASSERT_TRUE(both.add(*es));
   keys = *key_set_from_jwks(both.public_jwks());
   expect.allowed_algs = {jose::Alg::RS256};
