@@ -5,6 +5,7 @@
 #include "app/extensions.h"
 #include "app/login_seams.h"
 #include "core/log.h"
+#include "federation/oidc/provider_metadata.h"
 #include "federation/routes.h"
 #include "federation/saml/saml_routes.h"
 #include "tenancy/admin_routes.h"
@@ -74,6 +75,13 @@ GATEHOUSE_REGISTER_WORKERS(federation, [](ServerContext& ctx) {
          }
          return std::chrono::hours(1);
        }});
+  // Each minute: re-fetch one OIDC IdP discovery document older than a day (5 s timeout).
+  workers.push_back({.name = "oidc-metadata-refresh", .tick = []() -> std::chrono::milliseconds {
+                       const bool more =
+                           federation::oidc::ProviderMetadataCache::instance().refresh_one_stale(
+                               SystemClock::instance());
+                       return more ? std::chrono::milliseconds(0) : std::chrono::minutes(1);
+                     }});
   return workers;
 });
 

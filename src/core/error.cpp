@@ -15,6 +15,7 @@ const std::vector<ErrorInfo>& catalog() {
 #include "events/errors.def"
 #include "federation/errors.def"
 #include "federation/saml/errors.def"
+#include "federation/oidc/errors.def"
 #include "identity/errors.def"
 #include "oauth/authorize_errors.def"
 #include "oauth/errors.def"

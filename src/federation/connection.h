@@ -72,6 +72,9 @@ struct StartRequest {
   std::string login_hint;
   std::vector<std::string> acr_values;  // what the application asked for, in preference order
   bool force_authn = false;             // prompt=login or max_age: the IdP must re-authenticate
+  bool acr_essential = false;           // the `claims` parameter marked acr essential
+  std::optional<int64_t> max_age_s;     // the application's max_age, forwarded upstream
+  std::string prompt;                   // "login" when the application forces authentication
 };
 
 // Which login transaction a callback belongs to, as the connection reads it from the answer

@@ -1,6 +1,7 @@
 // The table of connection types. Adding an IdP type: its folder, its factory, one line here.
 #include "federation/connection.h"
 #include "federation/saml/saml_connection.h"
+#include "federation/oidc/oidc_connection.h"
 #include "federation/testidp/test_idp.h"
 
 namespace gh::federation {
@@ -8,7 +9,8 @@ namespace gh::federation {
 const std::vector<const ConnectionFactory*>& connection_factories() {
   static const testidp::TestIdpFactory test_idp;
   static const saml::SamlFactory saml;
-  static const std::vector<const ConnectionFactory*> all = {&test_idp, &saml};
+  static const oidc::OidcFactory oidc;
+  static const std::vector<const ConnectionFactory*> all = {&test_idp, &saml, &oidc};
   return all;
 }
 

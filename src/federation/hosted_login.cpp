@@ -227,15 +227,14 @@ LoginStep HostedLogin::discover(const store::Environment& env, const LoginReques
       [&](store::Repositories& repos) { return repos.connections().create_transaction(t); });
   if (!created) return error_page(created.error(), trace_id);
   const std::string hint = !email.empty() ? email : request.login_hint;
-  return begin(env, chosen, *created, hint, request.acr_values, trace, trace_id,
-               request.force_authn || (request.max_age_s && *request.max_age_s == 0));
+  return begin(env, chosen, *created, hint, request.acr_values, trace, trace_id, &request);
 }
 
 LoginStep HostedLogin::begin(const store::Environment& env, const store::Connection& connection,
                              const store::LoginTransaction& transaction,
                              const std::string& login_hint,
                              const std::vector<std::string>& acr_values, Trace& trace,
-                             const std::string& trace_id, bool force_authn) {
+                             const std::string& trace_id, const LoginRequest* request) {
   trace.set_test_mode(transaction.test_mode);
   const auto* factory = find_connection_factory(connection.type);
   if (!factory) {
@@ -250,8 +249,13 @@ LoginStep HostedLogin::begin(const store::Environment& env, const store::Connect
                        {"acr_values", acr_list(acr_values)}});
   StartRequest sr{env,         connection,
                   transaction, public_url_ + "/" + env.name + "/login/callback/" + connection.id,
-                  login_hint,  acr_values,
-                  force_authn};
+                  login_hint,  acr_values};
+  if (request) {
+    sr.force_authn = request->force_authn || (request->max_age_s && *request->max_age_s == 0);
+    sr.acr_essential = request->acr_essential;
+    sr.max_age_s = request->max_age_s;
+    if (request->force_authn) sr.prompt = "login";
+  }
   auto started = conn->start(sr, trace);
   if (!started) {
     return fail_login(env, connection.organization_id, connection.id, transaction.login_request_id,

@@ -92,7 +92,7 @@ class HostedLogin {
   LoginStep begin(const store::Environment& env, const store::Connection& connection,
                   const store::LoginTransaction& transaction, const std::string& login_hint,
                   const std::vector<std::string>& acr_values, Trace& trace,
-                  const std::string& trace_id, bool force_authn = false);
+                  const std::string& trace_id, const LoginRequest* request = nullptr);
   LoginStep fail_login(const store::Environment& env, const std::string& org_id,
                        const std::string& connection_id, const std::string& request_id,
                        Trace& trace, const Error& error, const std::string& trace_id);
