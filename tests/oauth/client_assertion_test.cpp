@@ -127,7 +127,7 @@ TEST_F(PrivateKeyJwt, JtiIsUsedOnceUntilTheAssertionExpires) {
 TEST_F(PrivateKeyJwt, ExpiryIsRequiredAndBounded) {
   auto c = claims();
   c.erase("exp");
-  expect_refused(with_assertion(sign(c)), "exp");
+  expect_refused(with_assertion(sign(c)), "Invalid client assertion");
   const int64_t now = clock_.now_ms() / 1000;
   c = claims();
   c["exp"] = now + 300;  // at the bound

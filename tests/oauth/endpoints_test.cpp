@@ -174,12 +174,14 @@ TEST_F(Endpoints, DiscoveryIsCompleteAndTruthful) {
   EXPECT_EQ(d["response_types_supported"], nlohmann::json({"code"}));
   EXPECT_EQ(d["response_modes_supported"], nlohmann::json({"query", "form_post"}));
   EXPECT_EQ(d["grant_types_supported"],
-            nlohmann::json({"authorization_code", "refresh_token", "client_credentials"}));
+            nlohmann::json({"authorization_code", "refresh_token", "client_credentials",
+                            "urn:ietf:params:oauth:grant-type:token-exchange"}));
   EXPECT_EQ(d["subject_types_supported"], nlohmann::json({"public"}));
   EXPECT_EQ(d["id_token_signing_alg_values_supported"], nlohmann::json({"RS256", "ES256"}));
   EXPECT_EQ(d["code_challenge_methods_supported"], nlohmann::json({"S256"}));
-  EXPECT_EQ(d["token_endpoint_auth_methods_supported"],
-            nlohmann::json({"client_secret_basic", "client_secret_post", "none"}));
+  EXPECT_EQ(
+      d["token_endpoint_auth_methods_supported"],
+      nlohmann::json({"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}));
   EXPECT_EQ(d["claims_supported"], nlohmann::json({"sub", "email", "name"}));
   EXPECT_EQ(d["claims_parameter_supported"], true);
   EXPECT_EQ(d["authorization_response_iss_parameter_supported"], true);

@@ -100,8 +100,8 @@ TEST_F(TokenExchange, DelegationNestsTheActClaim) {
   ASSERT_EQ(plain.status, 200);
   EXPECT_EQ(claims_of(body(plain)["access_token"])["act"], h["act"]);
   // Someone else's actor token, or a type mismatch, is refused.
-  auto foreign =
-      exchange(subject, "&actor_token=" + m2m_token(m2m_) + "&actor_token_type=" + kType);
+  const auto foreign_actor = m2m_token(m2m_, "&resource=" + percent_encode(api_.identifier));
+  auto foreign = exchange(subject, "&actor_token=" + foreign_actor + "&actor_token_type=" + kType);
   EXPECT_EQ(body(foreign)["error"], "invalid_grant");
   auto untyped = exchange(subject, "&actor_token=" + actor);
   EXPECT_EQ(body(untyped)["error"], "invalid_request");

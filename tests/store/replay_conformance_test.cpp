@@ -71,20 +71,28 @@ TEST_P(ReplayConformance, PurgeDropsOnlyExpiredMarks) {
   EXPECT_FALSE(*mark("env-a", "", "dpop", "long", clock_.now_ms() + 120'000));
 }
 
-TEST_P(ReplayConformance, ConcurrentMarksHaveExactlyOneWinner) {
+TEST_P(ReplayConformance, ConcurrentMarksOnTwoNodesHaveExactlyOneWinner) {
   const int64_t exp = clock_.now_ms() + 60'000;
-  std::atomic<int> wins{0}, replays{0};
+  auto second = store_.open_another();  // another node on the same database
+  std::atomic<int> wins{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
-    threads.emplace_back([&] {
-      auto r = mark("env-a", "", "client_assertion", "race", exp);
+    threads.emplace_back([&, i] {
+      Store& s = (i % 2 == 0) ? *store_ : *second;
+      auto r = s.transact<bool>([&](Repositories& repos) {
+        return repos.replays().mark_once({"env-a", "", "client_assertion", "race", exp},
+                                         clock_.now_ms());
+      });
       if (r && *r) ++wins;
-      if (r && !*r) ++replays;
     });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(wins.load(), 1);
-  EXPECT_EQ(replays.load(), 3);
+  // The other node sees the mark.
+  EXPECT_FALSE(*second->transact<bool>([&](Repositories& repos) {
+    return repos.replays().mark_once({"env-a", "", "client_assertion", "race", exp},
+                                     clock_.now_ms());
+  }));
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, ReplayConformance, ::testing::Values(Backend::sqlite));

@@ -10,6 +10,12 @@ namespace gh::store {
 
 namespace {
 
+constexpr const char* kAppInsertColumns =
+    "organization_id, environment_id, id, client_id, name, type, redirect_uris, "
+    "post_logout_redirect_uris, grant_types, token_endpoint_auth_method, pkce_required, "
+    "id_token_signed_response_alg, access_token_ttl_s, id_token_ttl_s, refresh_token_ttl_s, "
+    "refresh_idle_ttl_s, backchannel_logout_uri, status, version, created_at, updated_at";
+// What every read selects: the columns above and issue 7's (written by write_client_keys).
 constexpr const char* kAppColumns =
     "organization_id, environment_id, id, client_id, name, type, redirect_uris, "
     "post_logout_redirect_uris, grant_types, token_endpoint_auth_method, pkce_required, "
@@ -153,7 +159,7 @@ Result<Application> SqlApplicationRepository::create(const Application& in) {
   r.created = r.updated = a.created_at_ms;
   // ON CONFLICT keeps PostgreSQL's transaction usable when the client_id is taken.
   soci::statement st =
-      (ctx_.sql.prepare << "INSERT INTO applications (" << kAppColumns
+      (ctx_.sql.prepare << "INSERT INTO applications (" << kAppInsertColumns
                         << ") VALUES (:org, :env, :id, :cid, :name, :type, :ru, :plru, :gt, :am, "
                            ":pkce, :alg, :at, :it, :rt, :idle, :bcl, :status, :v, :c, :u) "
                            "ON CONFLICT DO NOTHING",
