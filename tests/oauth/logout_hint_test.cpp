@@ -11,8 +11,7 @@ namespace {
 
 class LogoutHint : public ::testing::Test {
  protected:
-  LogoutHint() {
-    key_ = *jose::KeySet::generate(jose::KeySpec::EcP256, jose::Alg::ES256);
+  LogoutHint() : key_(*jose::KeySet::generate(jose::KeySpec::EcP256, jose::Alg::ES256)) {
     EXPECT_TRUE(keys_.add(key_));
   }
   nlohmann::json id_token(int64_t exp_offset_s) {
