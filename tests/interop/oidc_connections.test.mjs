@@ -298,7 +298,7 @@ test('setup: three organizations, four oidc-provider IdPs and a rogue one, throu
   const before = (await call('GET', `/organizations/${acme.id}/connections`)).body.data.length;
   for (const [settings, field] of [
     [{ discovery_url: 'http://idp.example.com/.well-known/openid-configuration', client_id: 'x', client_secret: 'y' }, 'settings.discovery_url'],
-    [{ discovery_url: `http://127.0.0.1:${dnsPort}/.well-known/openid-configuration`, client_id: 'x', client_secret: 'y' }, 'settings.discovery_url'],
+    [{ discovery_url: `http://127.0.0.1:${await freePort()}/.well-known/openid-configuration`, client_id: 'x', client_secret: 'y' }, 'settings.discovery_url'],
     [{ discovery_url: `${idpA.issuer}/.well-known/openid-configuration`, client_secret: 'y' }, 'settings.client_id'],
     [{ discovery_url: `${idpA.issuer}/.well-known/openid-configuration`, client_id: 'x' }, 'settings.client_secret'],
     [{ discovery_url: `${idpA.issuer}/.well-known/openid-configuration`, client_id: 'x', client_secret: 'y', token_endpoint_auth_method: 'none' }, 'settings.token_endpoint_auth_method'],
@@ -318,7 +318,6 @@ test('two organizations, two independent IdPs: full logins into the application'
   const b = await appLogin('jane@globex-oidc.example');  // client_secret_post + UserInfo
   assert.equal(b.email, 'jane@globex-oidc.example');
   assert.notEqual(a.sub, b.sub);
-  // The trace says what was checked.
   const again = await appLogin('jane@acme-oidc.example');
   assert.equal(again.sub, a.sub, 'the same (connection, issuer, sub) is the same user');
 });
