@@ -15,6 +15,7 @@
 #include "store/sql/application_repo.h"
 #include "store/sql/catalog_repo.h"
 #include "store/sql/connection_repo.h"
+#include "store/sql/directory_repo.h"
 #include "store/sql/domain_repo.h"
 #include "store/sql/environment_repo.h"
 #include "store/sql/key_repo.h"
@@ -102,7 +103,8 @@ class SqlRepositories final : public Repositories {
         connections_(ctx),
         login_traces_(ctx),
         users_(ctx),
-        sessions_(ctx) {}
+        sessions_(ctx),
+        directories_(ctx) {}
   EnvironmentRepository& environments() override { return environments_; }
   OrganizationRepository& organizations() override { return organizations_; }
   ApiKeyRepository& api_keys() override { return api_keys_; }
@@ -119,6 +121,7 @@ class SqlRepositories final : public Repositories {
   LoginTraceRepository& login_traces() override { return login_traces_; }
   UserRepository& users() override { return users_; }
   SessionRepository& sessions() override { return sessions_; }
+  DirectoryRepository& directories() override { return directories_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
@@ -148,6 +151,7 @@ class SqlRepositories final : public Repositories {
   SqlLoginTraceRepository login_traces_;
   SqlUserRepository users_;
   SqlSessionRepository sessions_;
+  SqlDirectoryRepository directories_;
   std::vector<Change> pending_;
 };
 
