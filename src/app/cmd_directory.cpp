@@ -10,7 +10,7 @@
 namespace gh::app {
 namespace {
 
-const std::vector<std::string> kFlags = {"data_dir",        "store",     "pepper_file",
+const std::vector<std::string> kFlags = {"data_dir",        "store",      "pepper_file",
                                          "master_key_file", "public_url", "log_level"};
 
 struct DirectorySession : CliSession {
@@ -86,8 +86,9 @@ GATEHOUSE_REGISTER_COMMAND(directory, [](CLI::App& root) {
     });
   }
   for (const auto& [verb, status] : {std::pair{"pause", "paused"}, std::pair{"resume", "active"}}) {
-    auto [cmd, a] = add(verb, verb == std::string("pause") ? "Pause a directory (SCIM answers 403)"
-                                                           : "Resume a paused directory",
+    auto [cmd, a] = add(verb,
+                        verb == std::string("pause") ? "Pause a directory (SCIM answers 403)"
+                                                     : "Resume a paused directory",
                         true);
     cmd->callback([a = a, print, status = std::string(status)] {
       auto s = open_directory_session(a->flags, a->env);

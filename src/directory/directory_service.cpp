@@ -19,7 +19,8 @@ Result<std::string> check_name(const std::string& name, const std::string& field
     return fail(invalid(field, "'" + field + "' must be 1 to 100 characters"));
   }
   for (unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f) return fail(invalid(field, "'" + field + "' has control characters"));
+    if (c < 0x20 || c == 0x7f)
+      return fail(invalid(field, "'" + field + "' has control characters"));
   }
   return name;
 }
@@ -46,18 +47,17 @@ nlohmann::json token_json(const store::DirectoryToken& t, int64_t now_ms) {
   } else if (t.expires_at_ms && t.expires_at_ms <= now_ms) {
     state = "expired";
   }
-  return {{"id", t.id},
-          {"directory_id", t.directory_id},
-          {"name", t.name},
-          {"prefix", std::string(kScimTokenPrefix) + t.lookup},
-          {"state", state},
-          {"created_at", format_rfc3339(t.created_at_ms)},
-          {"expires_at",
-           t.expires_at_ms ? nlohmann::json(format_rfc3339(t.expires_at_ms)) : nullptr},
-          {"revoked_at",
-           t.revoked_at_ms ? nlohmann::json(format_rfc3339(t.revoked_at_ms)) : nullptr},
-          {"last_used_at",
-           t.last_used_at_ms ? nlohmann::json(format_rfc3339(t.last_used_at_ms)) : nullptr}};
+  return {
+      {"id", t.id},
+      {"directory_id", t.directory_id},
+      {"name", t.name},
+      {"prefix", std::string(kScimTokenPrefix) + t.lookup},
+      {"state", state},
+      {"created_at", format_rfc3339(t.created_at_ms)},
+      {"expires_at", t.expires_at_ms ? nlohmann::json(format_rfc3339(t.expires_at_ms)) : nullptr},
+      {"revoked_at", t.revoked_at_ms ? nlohmann::json(format_rfc3339(t.revoked_at_ms)) : nullptr},
+      {"last_used_at",
+       t.last_used_at_ms ? nlohmann::json(format_rfc3339(t.last_used_at_ms)) : nullptr}};
 }
 
 nlohmann::json redact(const nlohmann::json& body) {
@@ -99,8 +99,8 @@ Result<bool> DirectoryService::record(store::Repositories& repos, const store::E
   nlohmann::json payload = {{"directory", directory_json(d, "")}, {"environment", env.name}};
   payload["directory"].erase("scim_base_url");
   if (!summary.empty()) payload["change"] = summary;
-  auto r = tenancy_.record(repos, env, d.organization_id, actor, action, "directory", d.id,
-                           summary, payload);
+  auto r = tenancy_.record(repos, env, d.organization_id, actor, action, "directory", d.id, summary,
+                           payload);
   if (!r) return r;
   repos.changed("directory", d.id);
   return true;
@@ -125,7 +125,7 @@ Result<std::pair<store::Directory, IssuedToken>> DirectoryService::create(
     d.environment_id = env.id;
     d.organization_id = org_id;
     d.name = *name;
-    auto created = repos.directories().create(d);
+    auto created = store::directories(repos).create(d);
     if (!created) return fail(created.error());
     store::DirectoryToken t;
     t.directory_id = created->id;
@@ -135,7 +135,7 @@ Result<std::pair<store::Directory, IssuedToken>> DirectoryService::create(
     t.lookup = secret.lookup;
     t.secret_hash = secret.hash;
     t.expires_at_ms = in.token_expires_at_ms;
-    auto token = repos.directories().add_token(t);
+    auto token = store::directories(repos).add_token(t);
     if (!token) return fail(token.error());
     if (auto r = record(repos, env, *created, actor, "directory.created",
                         {{"name", created->name}, {"token_id", token->id}});
@@ -148,8 +148,9 @@ Result<std::pair<store::Directory, IssuedToken>> DirectoryService::create(
 
 Result<store::Directory> DirectoryService::get(const store::Environment& env,
                                                const std::string& org_id, std::string_view id) {
-  return store_.read<store::Directory>(
-      [&](store::Repositories& repos) { return repos.directories().get(env.id, org_id, id); });
+  return store_.read<store::Directory>([&](store::Repositories& repos) {
+    return store::directories(repos).get(env.id, org_id, id);
+  });
 }
 
 Result<std::vector<store::Directory>> DirectoryService::list(const store::Environment& env,
@@ -157,7 +158,7 @@ Result<std::vector<store::Directory>> DirectoryService::list(const store::Enviro
   return store_.read<std::vector<store::Directory>>(
       [&](store::Repositories& repos) -> Result<std::vector<store::Directory>> {
         if (auto org = repos.organizations().get(env.id, org_id); !org) return fail(org.error());
-        return repos.directories().list(env.id, org_id);
+        return store::directories(repos).list(env.id, org_id);
       });
 }
 
@@ -170,11 +171,11 @@ Result<store::Directory> DirectoryService::set_status(const store::Environment& 
   }
   return store_.transact<store::Directory>(
       [&](store::Repositories& repos) -> Result<store::Directory> {
-        auto current = repos.directories().get(env.id, org_id, id);
+        auto current = store::directories(repos).get(env.id, org_id, id);
         if (!current) return current;
         if (current->status == status) return current;
         auto updated =
-            repos.directories().set_status(env.id, org_id, id, status, clock_.now_ms());
+            store::directories(repos).set_status(env.id, org_id, id, status, clock_.now_ms());
         if (!updated) return updated;
         if (auto r = record(repos, env, *updated, actor, "directory.updated",
                             {{"status", {{"from", current->status}, {"to", updated->status}}}});
@@ -190,10 +191,10 @@ Result<store::Directory> DirectoryService::remove(const store::Environment& env,
                                                   const tenancy::Actor& actor) {
   return store_.transact<store::Directory>(
       [&](store::Repositories& repos) -> Result<store::Directory> {
-        auto removed = repos.directories().remove(env.id, org_id, id);
+        auto removed = store::directories(repos).remove(env.id, org_id, id);
         if (!removed) return removed;
-        if (auto r = record(repos, env, *removed, actor, "directory.deleted",
-                            {{"name", removed->name}});
+        if (auto r =
+                record(repos, env, *removed, actor, "directory.deleted", {{"name", removed->name}});
             !r) {
           return fail(r.error());
         }
@@ -214,7 +215,7 @@ Result<IssuedToken> DirectoryService::issue_token(const store::Environment& env,
   const tenancy::IssuedSecret secret =
       tenancy::issue_secret(kScimTokenPrefix, tenancy_.hasher(), random_);
   return store_.transact<IssuedToken>([&](store::Repositories& repos) -> Result<IssuedToken> {
-    auto d = repos.directories().get(env.id, org_id, directory_id);
+    auto d = store::directories(repos).get(env.id, org_id, directory_id);
     if (!d) return fail(d.error());
     store::DirectoryToken t;
     t.directory_id = d->id;
@@ -224,7 +225,7 @@ Result<IssuedToken> DirectoryService::issue_token(const store::Environment& env,
     t.lookup = secret.lookup;
     t.secret_hash = secret.hash;
     t.expires_at_ms = expires_at_ms;
-    auto token = repos.directories().add_token(t);
+    auto token = store::directories(repos).add_token(t);
     if (!token) return fail(token.error());
     if (auto r = record(repos, env, *d, actor, "directory.token_created",
                         {{"token_id", token->id}, {"name", token->name}});
@@ -239,7 +240,7 @@ Result<std::vector<store::DirectoryToken>> DirectoryService::tokens(const store:
                                                                     const std::string& org_id,
                                                                     std::string_view directory_id) {
   return store_.read<std::vector<store::DirectoryToken>>([&](store::Repositories& repos) {
-    return repos.directories().list_tokens(env.id, org_id, directory_id);
+    return store::directories(repos).list_tokens(env.id, org_id, directory_id);
   });
 }
 
@@ -250,12 +251,12 @@ Result<store::DirectoryToken> DirectoryService::revoke_token(const store::Enviro
                                                              const tenancy::Actor& actor) {
   return store_.transact<store::DirectoryToken>(
       [&](store::Repositories& repos) -> Result<store::DirectoryToken> {
-        auto d = repos.directories().get(env.id, org_id, directory_id);
+        auto d = store::directories(repos).get(env.id, org_id, directory_id);
         if (!d) return fail(d.error());
-        auto before = repos.directories().list_tokens(env.id, org_id, directory_id);
+        auto before = store::directories(repos).list_tokens(env.id, org_id, directory_id);
         if (!before) return fail(before.error());
-        auto t = repos.directories().revoke_token(env.id, org_id, directory_id, token_id,
-                                                  clock_.now_ms());
+        auto t = store::directories(repos).revoke_token(env.id, org_id, directory_id, token_id,
+                                                        clock_.now_ms());
         if (!t) return t;
         if (auto r = record(repos, env, *d, actor, "directory.token_revoked",
                             {{"token_id", t->id}, {"name", t->name}});
@@ -284,7 +285,7 @@ DirectoryService::AuthOutcome DirectoryService::authenticate(
   const int64_t now = clock_.now_ms();
   auto found = store_.read<std::optional<ScimCaller>>(
       [&](store::Repositories& repos) -> Result<std::optional<ScimCaller>> {
-        auto t = repos.directories().find_token(*lookup);
+        auto t = store::directories(repos).find_token(*lookup);
         if (!t) return fail(t.error());
         // The hash is compared even for a token of another directory: no timing difference.
         if (!*t || !tenancy_.hasher().matches(token, (*t)->secret_hash)) {
@@ -294,8 +295,8 @@ DirectoryService::AuthOutcome DirectoryService::authenticate(
             ((*t)->expires_at_ms && (*t)->expires_at_ms <= now)) {
           return std::optional<ScimCaller>{};
         }
-        auto d = repos.directories().get((*t)->environment_id, (*t)->organization_id,
-                                         (*t)->directory_id);
+        auto d = store::directories(repos).get((*t)->environment_id, (*t)->organization_id,
+                                               (*t)->directory_id);
         if (!d) return std::optional<ScimCaller>{};
         auto envs = repos.environments().list();
         if (!envs) return fail(envs.error());
@@ -319,7 +320,7 @@ DirectoryService::AuthOutcome DirectoryService::authenticate(
   if (now - (*found)->token.last_used_at_ms > 60'000) {
     const auto& t = (*found)->token;
     (void)store_.transact<bool>([&](store::Repositories& repos) {
-      return repos.directories().touch_token(t.organization_id, t.id, now);
+      return store::directories(repos).touch_token(t.organization_id, t.id, now);
     });
   }
   out.caller = std::move(*found);
@@ -343,8 +344,8 @@ void DirectoryService::log_request(const ScimCaller& caller, const std::string& 
   e.error_type = error_type;
   std::string body = redacted_body.substr(0, 16384);
   if (sealing_ && !body.empty()) {
-    crypto::SealContext ctx{e.environment_id, e.organization_id, "scim_request_log",
-                            e.directory_id, "body"};
+    crypto::SealContext ctx{e.environment_id, e.organization_id, "scim_request_log", e.directory_id,
+                            "body"};
     auto sealed = sealing_->seal(ctx, body);
     if (!sealed) {
       log::warn("scim request log: sealing failed",
@@ -358,7 +359,7 @@ void DirectoryService::log_request(const ScimCaller& caller, const std::string& 
   }
   e.body = body;
   auto r = store_.transact<int64_t>(
-      [&](store::Repositories& repos) { return repos.directories().append_log(e); });
+      [&](store::Repositories& repos) { return store::directories(repos).append_log(e); });
   if (!r) log::warn("scim request log", {{"error", std::string(r.error().code_name())}});
 }
 
@@ -366,9 +367,10 @@ Result<nlohmann::json> DirectoryService::request_log(const store::Environment& e
                                                      const std::string& org_id,
                                                      std::string_view directory_id,
                                                      int64_t before_seq, int limit) {
-  auto entries = store_.read<std::vector<store::ScimRequestLogEntry>>([&](store::Repositories& repos) {
-    return repos.directories().list_log(env.id, org_id, directory_id, before_seq, limit);
-  });
+  auto entries =
+      store_.read<std::vector<store::ScimRequestLogEntry>>([&](store::Repositories& repos) {
+        return store::directories(repos).list_log(env.id, org_id, directory_id, before_seq, limit);
+      });
   if (!entries) return fail(entries.error());
   nlohmann::json items = nlohmann::json::array();
   for (const auto& e : *entries) {

@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/random.h"
+#include "store/directories.h"
 #include "store/store.h"
 #include "tenancy/sealing.h"
 #include "tenancy/secrets.h"
@@ -47,8 +48,8 @@ nlohmann::json token_json(const store::DirectoryToken& t, int64_t now_ms);
 
 class DirectoryService {
  public:
-  DirectoryService(store::Store& store, tenancy::TenancyService& tenancy,
-                   tenancy::Sealing* sealing, const Clock& clock = SystemClock::instance(),
+  DirectoryService(store::Store& store, tenancy::TenancyService& tenancy, tenancy::Sealing* sealing,
+                   const Clock& clock = SystemClock::instance(),
                    Random& random = SecureRandom::instance());
 
   Result<std::pair<store::Directory, IssuedToken>> create(const store::Environment& env,

@@ -212,7 +212,8 @@ void add_scim_routes(http::Router& router, std::shared_ptr<DirectoryService> dir
         res = scim_json(result.error().status, scim_error_body(result.error()));
       } else {
         res = scim_json(result->status, result->body);
-        if (result->version) res.set_header("ETag", "W/\"" + std::to_string(result->version) + "\"");
+        if (result->version)
+          res.set_header("ETag", "W/\"" + std::to_string(result->version) + "\"");
         if (!result->location.empty()) res.set_header("Location", result->location);
       }
       nlohmann::json logged = nlohmann::json::object();
@@ -273,39 +274,38 @@ void add_scim_routes(http::Router& router, std::shared_ptr<DirectoryService> dir
 
   for (const std::string type : {"User", "Group"}) {
     const std::string coll = root + "/" + type + "s";
-    router.add("POST", coll, wrap(true, [scim, type](const ScimCaller& c, const std::string& base,
-                                                     const tenancy::Actor& actor,
-                                                     const nlohmann::json& body) {
-                 return scim->create(c, base, type, body, actor);
-               }),
+    router.add("POST", coll,
+               wrap(true,
+                    [scim, type](const ScimCaller& c, const std::string& base,
+                                 const tenancy::Actor& actor, const nlohmann::json& body) {
+                      return scim->create(c, base, type, body, actor);
+                    }),
                opts);
     router.add(
         "GET", coll,
         [wrap, scim, type, query_of](http::Request& req) {
-          return wrap(false, [&req, scim, type, query_of](const ScimCaller& c,
-                                                          const std::string& base,
-                                                          const tenancy::Actor&,
-                                                          const nlohmann::json&) {
-            auto q = query_of(req);
-            if (!q) return ScimResult<ScimReply>(tl::unexpected<ScimError>(q.error()));
-            auto r = scim->list(c, base, type, *q);
-            return r;
-          })(req);
+          return wrap(false,
+                      [&req, scim, type, query_of](const ScimCaller& c, const std::string& base,
+                                                   const tenancy::Actor&, const nlohmann::json&) {
+                        auto q = query_of(req);
+                        if (!q) return ScimResult<ScimReply>(tl::unexpected<ScimError>(q.error()));
+                        auto r = scim->list(c, base, type, *q);
+                        return r;
+                      })(req);
         },
         opts);
     router.add(
         "GET", coll + "/{id}",
         [wrap, scim, type, query_of](http::Request& req) {
-          return wrap(false, [&req, scim, type, query_of](const ScimCaller& c,
-                                                          const std::string& base,
-                                                          const tenancy::Actor&,
-                                                          const nlohmann::json&) {
-            auto q = query_of(req);
-            if (!q) return ScimResult<ScimReply>(tl::unexpected<ScimError>(q.error()));
-            auto r = scim->get(c, base, type, req.param("id"));
-            if (r) r->body = project(r->body, q->attributes, q->excluded);
-            return r;
-          })(req);
+          return wrap(false,
+                      [&req, scim, type, query_of](const ScimCaller& c, const std::string& base,
+                                                   const tenancy::Actor&, const nlohmann::json&) {
+                        auto q = query_of(req);
+                        if (!q) return ScimResult<ScimReply>(tl::unexpected<ScimError>(q.error()));
+                        auto r = scim->get(c, base, type, req.param("id"));
+                        if (r) r->body = project(r->body, q->attributes, q->excluded);
+                        return r;
+                      })(req);
         },
         opts);
     auto if_match = [](const http::Request& req) -> std::optional<std::string> {
@@ -315,10 +315,9 @@ void add_scim_routes(http::Router& router, std::shared_ptr<DirectoryService> dir
     router.add(
         "PUT", coll + "/{id}",
         [wrap, scim, type, if_match](http::Request& req) {
-          return wrap(true, [&req, scim, type, if_match](const ScimCaller& c,
-                                                         const std::string& base,
-                                                         const tenancy::Actor& actor,
-                                                         const nlohmann::json& body) {
+          return wrap(true, [&req, scim, type, if_match](
+                                const ScimCaller& c, const std::string& base,
+                                const tenancy::Actor& actor, const nlohmann::json& body) {
             return scim->replace(c, base, type, req.param("id"), body, if_match(req), actor);
           })(req);
         },
@@ -326,10 +325,9 @@ void add_scim_routes(http::Router& router, std::shared_ptr<DirectoryService> dir
     router.add(
         "PATCH", coll + "/{id}",
         [wrap, scim, type, if_match](http::Request& req) {
-          return wrap(true, [&req, scim, type, if_match](const ScimCaller& c,
-                                                         const std::string& base,
-                                                         const tenancy::Actor& actor,
-                                                         const nlohmann::json& body) {
+          return wrap(true, [&req, scim, type, if_match](
+                                const ScimCaller& c, const std::string& base,
+                                const tenancy::Actor& actor, const nlohmann::json& body) {
             return scim->patch(c, base, type, req.param("id"), body, if_match(req), actor);
           })(req);
         },
@@ -347,25 +345,27 @@ void add_scim_routes(http::Router& router, std::shared_ptr<DirectoryService> dir
   }
 
   router.add("GET", root + "/ServiceProviderConfig",
-             wrap(false, [scim](const ScimCaller&, const std::string& base, const tenancy::Actor&,
-                                const nlohmann::json&) -> ScimResult<ScimReply> {
-               return ScimReply{200, scim->service_provider_config(base), 0, ""};
-             }),
+             wrap(false,
+                  [scim](const ScimCaller&, const std::string& base, const tenancy::Actor&,
+                         const nlohmann::json&) -> ScimResult<ScimReply> {
+                    return ScimReply{200, scim->service_provider_config(base), 0, ""};
+                  }),
              opts);
   router.add("GET", root + "/ResourceTypes",
-             wrap(false, [scim](const ScimCaller&, const std::string& base, const tenancy::Actor&,
-                                const nlohmann::json&) -> ScimResult<ScimReply> {
-               return ScimReply{200, scim->resource_types(base), 0, ""};
-             }),
+             wrap(false,
+                  [scim](const ScimCaller&, const std::string& base, const tenancy::Actor&,
+                         const nlohmann::json&) -> ScimResult<ScimReply> {
+                    return ScimReply{200, scim->resource_types(base), 0, ""};
+                  }),
              opts);
   router.add("GET", root + "/Schemas",
-             wrap(false, [scim](const ScimCaller& c, const std::string& base,
-                                const tenancy::Actor&,
-                                const nlohmann::json&) -> ScimResult<ScimReply> {
-               auto s = scim->schemas(c, base);
-               if (!s) return tl::unexpected<ScimError>(s.error());
-               return ScimReply{200, *s, 0, ""};
-             }),
+             wrap(false,
+                  [scim](const ScimCaller& c, const std::string& base, const tenancy::Actor&,
+                         const nlohmann::json&) -> ScimResult<ScimReply> {
+                    auto s = scim->schemas(c, base);
+                    if (!s) return tl::unexpected<ScimError>(s.error());
+                    return ScimReply{200, *s, 0, ""};
+                  }),
              opts);
 }
 

@@ -189,13 +189,13 @@ nlohmann::json ScimService::render(store::Repositories& repos, const store::Scim
   if (!with_links) return out;
   if (r.type == "Group") {
     nlohmann::json members = nlohmann::json::array();
-    auto ids = repos.directories().members(r.organization_id, r.directory_id, r.id);
+    auto ids = store::directories(repos).members(r.organization_id, r.directory_id, r.id);
     if (ids) {
       for (const auto& m : *ids) members.push_back({{"value", m}});
     }
     out["members"] = members;
   } else {
-    auto groups = repos.directories().groups_of(r.organization_id, r.directory_id, r.id);
+    auto groups = store::directories(repos).groups_of(r.organization_id, r.directory_id, r.id);
     if (groups && !groups->empty()) {
       nlohmann::json g = nlohmann::json::array();
       for (const auto& [id, name] : *groups) {
@@ -337,18 +337,19 @@ ScimResult<ScimReply> ScimService::create(const ScimCaller& c, const std::string
       created_user_id = user->id;
       suspend = !is_active(*doc);
     }
-    auto created = repos.directories().create_resource(r);
+    auto created = store::directories(repos).create_resource(r);
     if (!created) return fail(created.error());
     for (const auto& m : members) {
-      auto user = repos.directories().get_resource(c.env.id, org, c.directory.id, "User", m);
+      auto user = store::directories(repos).get_resource(c.env.id, org, c.directory.id, "User", m);
       if (!user) {
-        auto group = repos.directories().get_resource(c.env.id, org, c.directory.id, "Group", m);
+        auto group =
+            store::directories(repos).get_resource(c.env.id, org, c.directory.id, "Group", m);
         if (!group) {
           scim_err = ScimError{400, "invalidValue", "member '" + m + "' is not in this directory"};
           return rollback();
         }
       }
-      (void)repos.directories().add_member(c.env.id, org, c.directory.id, created->id, m);
+      (void)store::directories(repos).add_member(c.env.id, org, c.directory.id, created->id, m);
     }
     ScimReply reply;
     reply.status = 201;
@@ -365,11 +366,10 @@ ScimResult<ScimReply> ScimService::create(const ScimCaller& c, const std::string
                                {{"directory_id", c.directory.id}}, payload);
     if (!rec) return fail(rec.error());
     if (!members.empty()) {
-      auto m = tenancy_.record(repos, c.env, org, actor, "group.member_added", "scim_group",
-                               created->id, {{"added", members.size()}},
-                               {{"directory_id", c.directory.id},
-                                {"group_id", created->id},
-                                {"members", members}});
+      auto m = tenancy_.record(
+          repos, c.env, org, actor, "group.member_added", "scim_group", created->id,
+          {{"added", members.size()}},
+          {{"directory_id", c.directory.id}, {"group_id", created->id}, {"members", members}});
       if (!m) return fail(m.error());
     }
     return reply;
@@ -388,8 +388,8 @@ ScimResult<ScimReply> ScimService::get(const ScimCaller& c, const std::string& b
                                        const std::string& type_in, const std::string& id) {
   const std::string type = canonical_type(type_in);
   auto done = store_.read<ScimReply>([&](store::Repositories& repos) -> Result<ScimReply> {
-    auto r = repos.directories().get_resource(c.env.id, c.directory.organization_id,
-                                              c.directory.id, type, id);
+    auto r = store::directories(repos).get_resource(c.env.id, c.directory.organization_id,
+                                                    c.directory.id, type, id);
     if (!r) return fail(r.error());
     ScimReply reply;
     reply.body = render(repos, *r, base_url, true);
@@ -449,7 +449,8 @@ const nlohmann::json* sort_value(const nlohmann::json& doc, const std::string& s
 bool sort_less(const nlohmann::json* a, const nlohmann::json* b) {
   if (!a || a->is_null()) return false;  // missing values last
   if (!b || b->is_null()) return true;
-  if (a->is_string() && b->is_string()) return lower(a->get<std::string>()) < lower(b->get<std::string>());
+  if (a->is_string() && b->is_string())
+    return lower(a->get<std::string>()) < lower(b->get<std::string>());
   if (a->is_number() && b->is_number()) return a->get<double>() < b->get<double>();
   return a->dump() < b->dump();
 }
@@ -479,11 +480,11 @@ ScimResult<ScimReply> ScimService::list(const ScimCaller& c, const std::string& 
   };
   const bool links = wants(type == "Group" ? "members" : "groups");
   const bool filter_links =
-      filter && print_filter(*filter).find(type == "Group" ? "members" : "groups") !=
-                    std::string::npos;
+      filter &&
+      print_filter(*filter).find(type == "Group" ? "members" : "groups") != std::string::npos;
   std::optional<ScimError> scim_err;
   auto done = store_.read<ScimReply>([&](store::Repositories& repos) -> Result<ScimReply> {
-    auto& dirs = repos.directories();
+    auto& dirs = store::directories(repos);
     const std::string& org = c.directory.organization_id;
     std::vector<store::ScimResource> page;
     int64_t total = 0;
@@ -501,8 +502,8 @@ ScimResult<ScimReply> ScimService::list(const ScimCaller& c, const std::string& 
       std::optional<std::pair<store::ScimIndex, std::string>> idx;
       if (filter) idx = indexed(*filter, type);
       if (idx) {
-        auto found = dirs.find_resources(c.env.id, org, c.directory.id, type, idx->first,
-                                         idx->second);
+        auto found =
+            dirs.find_resources(c.env.id, org, c.directory.id, type, idx->first, idx->second);
         if (!found) return fail(found.error());
         candidates = std::move(*found);
       } else {
@@ -515,8 +516,7 @@ ScimResult<ScimReply> ScimService::list(const ScimCaller& c, const std::string& 
           for (auto& r : *batch) candidates.push_back(std::move(r));
           if (static_cast<int64_t>(candidates.size()) > kMaxScan) {
             scim_err = ScimError{400, "tooMany",
-                                 "the filter would look at more than " +
-                                     std::to_string(kMaxScan) +
+                                 "the filter would look at more than " + std::to_string(kMaxScan) +
                                      " resources; filter on userName, externalId or displayName"};
             return rollback();
           }
@@ -575,12 +575,12 @@ ScimResult<ScimReply> ScimService::write(
   std::string state_change;  // "suspended" | "active"
   std::string user_id;
   auto done = store_.transact<ScimReply>([&](store::Repositories& repos) -> Result<ScimReply> {
-    auto& dirs = repos.directories();
+    auto& dirs = store::directories(repos);
     auto current = dirs.get_resource(c.env.id, org, c.directory.id, type, id);
     if (!current) return fail(current.error());
     if (!if_match_ok(if_match, current->version)) {
-      scim_err = ScimError{412, "", "If-Match does not name the current version " +
-                                        etag(current->version)};
+      scim_err = ScimError{412, "",
+                           "If-Match does not name the current version " + etag(current->version)};
       return rollback();
     }
     nlohmann::json before = current->document;
@@ -677,8 +677,8 @@ ScimResult<ScimReply> ScimService::write(
     };
     if (doc_changed) {
       auto rendered = redact(render(repos, saved, base_url, false));
-      if (auto e = emit(type == "User" ? "user.updated" : "group.updated",
-                        {{"resource", rendered}});
+      if (auto e =
+              emit(type == "User" ? "user.updated" : "group.updated", {{"resource", rendered}});
           !e) {
         return fail(e.error());
       }
@@ -763,12 +763,12 @@ ScimResult<ScimReply> ScimService::remove(const ScimCaller& c, const std::string
   const std::string type = canonical_type(type_in);
   const std::string& org = c.directory.organization_id;
   auto current = store_.read<store::ScimResource>([&](store::Repositories& repos) {
-    return repos.directories().get_resource(c.env.id, org, c.directory.id, type, id);
+    return store::directories(repos).get_resource(c.env.id, org, c.directory.id, type, id);
   });
   if (!current) return tl::unexpected<ScimError>(to_scim(current.error()));
   if (!if_match_ok(if_match, current->version)) {
-    return scim_fail(412, "", "If-Match does not name the current version " +
-                                  etag(current->version));
+    return scim_fail(412, "",
+                     "If-Match does not name the current version " + etag(current->version));
   }
   // The user's access ends first, through the fan-out; then the resource goes and the identity
   // user is marked deprovisioned.
@@ -779,19 +779,17 @@ ScimResult<ScimReply> ScimService::remove(const ScimCaller& c, const std::string
     }
   }
   auto done = store_.transact<ScimReply>([&](store::Repositories& repos) -> Result<ScimReply> {
-    auto removed = repos.directories().delete_resource(c.env.id, org, c.directory.id, type, id);
+    auto removed =
+        store::directories(repos).delete_resource(c.env.id, org, c.directory.id, type, id);
     if (!removed) return fail(removed.error());
     if (type == "User") {
       auto u = repos.users().set_state(c.env.id, org, removed->user_id, "deprovisioned");
       if (!u && !(u.error().code == errc::IdentityUserNotFound)) return fail(u.error());
     }
-    auto rec = tenancy_.record(repos, c.env, org, actor,
-                               type == "User" ? "user.deleted" : "group.deleted",
-                               type == "User" ? "scim_user" : "scim_group", id,
-                               {{"directory_id", c.directory.id}},
-                               {{"directory_id", c.directory.id},
-                                {"scim_id", id},
-                                {"user_id", removed->user_id}});
+    auto rec = tenancy_.record(
+        repos, c.env, org, actor, type == "User" ? "user.deleted" : "group.deleted",
+        type == "User" ? "scim_user" : "scim_group", id, {{"directory_id", c.directory.id}},
+        {{"directory_id", c.directory.id}, {"scim_id", id}, {"user_id", removed->user_id}});
     if (!rec) return fail(rec.error());
     ScimReply reply;
     reply.status = 204;
@@ -802,23 +800,22 @@ ScimResult<ScimReply> ScimService::remove(const ScimCaller& c, const std::string
 }
 
 nlohmann::json ScimService::service_provider_config(const std::string& base_url) const {
-  return {
-      {"schemas", {"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"}},
-      {"documentationUri", "https://github.com/gatehouse/gatehouse/blob/main/docs/scim.md"},
-      {"patch", {{"supported", true}}},
-      {"bulk", {{"supported", false}, {"maxOperations", 0}, {"maxPayloadSize", 0}}},
-      {"filter", {{"supported", true}, {"maxResults", kScimMaxResults}}},
-      {"changePassword", {{"supported", false}}},
-      {"sort", {{"supported", true}}},
-      {"etag", {{"supported", true}}},
-      {"authenticationSchemes",
-       {{{"type", "oauthbearertoken"},
-         {"name", "Bearer token"},
-         {"description", "A directory token (gh_scim_...) in Authorization: Bearer"},
-         {"primary", true}}}},
-      {"meta",
-       {{"resourceType", "ServiceProviderConfig"},
-        {"location", base_url + "/ServiceProviderConfig"}}}};
+  return {{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"}},
+          {"documentationUri", "https://github.com/gatehouse/gatehouse/blob/main/docs/scim.md"},
+          {"patch", {{"supported", true}}},
+          {"bulk", {{"supported", false}, {"maxOperations", 0}, {"maxPayloadSize", 0}}},
+          {"filter", {{"supported", true}, {"maxResults", kScimMaxResults}}},
+          {"changePassword", {{"supported", false}}},
+          {"sort", {{"supported", true}}},
+          {"etag", {{"supported", true}}},
+          {"authenticationSchemes",
+           {{{"type", "oauthbearertoken"},
+             {"name", "Bearer token"},
+             {"description", "A directory token (gh_scim_...) in Authorization: Bearer"},
+             {"primary", true}}}},
+          {"meta",
+           {{"resourceType", "ServiceProviderConfig"},
+            {"location", base_url + "/ServiceProviderConfig"}}}};
 }
 
 nlohmann::json ScimService::resource_types(const std::string& base_url) const {
@@ -838,7 +835,8 @@ nlohmann::json ScimService::resource_types(const std::string& base_url) const {
       {"endpoint", "/Groups"},
       {"description", "A group of the directory"},
       {"schema", kScimGroupUrn},
-      {"meta", {{"resourceType", "ResourceType"}, {"location", base_url + "/ResourceTypes/Group"}}}};
+      {"meta",
+       {{"resourceType", "ResourceType"}, {"location", base_url + "/ResourceTypes/Group"}}}};
   return {{"schemas", {std::string(kScimListUrn)}},
           {"totalResults", 2},
           {"startIndex", 1},
@@ -856,9 +854,9 @@ ScimResult<nlohmann::json> ScimService::schemas(const ScimCaller& c, const std::
   std::vector<nlohmann::json> resources = catalog::scim_schema_resources(effective, base_url);
   auto attr = [](const char* name, const char* type, bool required, bool multi,
                  const char* mutability, const char* uniqueness) {
-    return nlohmann::json{{"name", name},         {"type", type},
-                          {"multiValued", multi}, {"required", required},
-                          {"caseExact", false},   {"mutability", mutability},
+    return nlohmann::json{{"name", name},          {"type", type},
+                          {"multiValued", multi},  {"required", required},
+                          {"caseExact", false},    {"mutability", mutability},
                           {"returned", "default"}, {"uniqueness", uniqueness}};
   };
   nlohmann::json members = attr("members", "complex", false, true, "readWrite", "none");
@@ -867,17 +865,16 @@ ScimResult<nlohmann::json> ScimService::schemas(const ScimCaller& c, const std::
                               attr("$ref", "reference", false, false, "immutable", "none")};
   members["subAttributes"][0]["caseExact"] = true;
   members["subAttributes"][2]["referenceTypes"] = {"User", "Group"};
-  resources.push_back(
-      {{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:Schema"}},
-       {"id", kScimGroupUrn},
-       {"name", "Group"},
-       {"description", "Group"},
-       {"attributes",
-        {attr("displayName", "string", true, false, "readWrite", "none"),
-         attr("externalId", "string", false, false, "readWrite", "none"), members}},
-       {"meta",
-        {{"resourceType", "Schema"},
-         {"location", base_url + "/Schemas/" + std::string(kScimGroupUrn)}}}});
+  resources.push_back({{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:Schema"}},
+                       {"id", kScimGroupUrn},
+                       {"name", "Group"},
+                       {"description", "Group"},
+                       {"attributes",
+                        {attr("displayName", "string", true, false, "readWrite", "none"),
+                         attr("externalId", "string", false, false, "readWrite", "none"), members}},
+                       {"meta",
+                        {{"resourceType", "Schema"},
+                         {"location", base_url + "/Schemas/" + std::string(kScimGroupUrn)}}}});
   return nlohmann::json{{"schemas", {std::string(kScimListUrn)}},
                         {"totalResults", resources.size()},
                         {"startIndex", 1},

@@ -99,12 +99,11 @@ class ScimService {
   // `doc` (the stored body) as the client sees it.
   nlohmann::json render(store::Repositories& repos, const store::ScimResource& r,
                         const std::string& base_url, bool with_links);
-  ScimResult<ScimReply> write(const ScimCaller& c, const std::string& base_url,
-                              const std::string& type, const std::string& id,
-                              const std::function<ScimResult<nlohmann::json>(
-                                  const nlohmann::json& current)>& change,
-                              std::optional<std::string> if_match, const tenancy::Actor& actor,
-                              bool no_content);
+  ScimResult<ScimReply> write(
+      const ScimCaller& c, const std::string& base_url, const std::string& type,
+      const std::string& id,
+      const std::function<ScimResult<nlohmann::json>(const nlohmann::json& current)>& change,
+      std::optional<std::string> if_match, const tenancy::Actor& actor, bool no_content);
 
   store::Store& store_;
   tenancy::TenancyService& tenancy_;

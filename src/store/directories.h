@@ -135,16 +135,15 @@ class DirectoryRepository {
                                                            int limit) = 0;
   virtual Result<int64_t> count_resources(std::string_view environment_id,
                                           std::string_view organization_id,
-                                          std::string_view directory_id,
-                                          std::string_view type) = 0;
+                                          std::string_view directory_id, std::string_view type) = 0;
   // Writes the document and indexed columns when `expected_version` is current
   // (request.precondition_failed otherwise); scim.uniqueness as create.
   virtual Result<ScimResource> update_resource(const ScimResource& r, int64_t expected_version) = 0;
   // Also drops the resource's memberships (as a member and as a group).
   virtual Result<ScimResource> delete_resource(std::string_view environment_id,
                                                std::string_view organization_id,
-                                               std::string_view directory_id,
-                                               std::string_view type, std::string_view id) = 0;
+                                               std::string_view directory_id, std::string_view type,
+                                               std::string_view id) = 0;
 
   // Member ids of a group, ordered.
   virtual Result<std::vector<std::string>> members(std::string_view organization_id,
@@ -168,5 +167,11 @@ class DirectoryRepository {
                                                             std::string_view directory_id,
                                                             int64_t before_seq, int limit) = 0;
 };
+
+class Repositories;
+// The directory repository of one transaction. (A free function rather than a member of
+// Repositories for now, so that adding it did not recompile every module; it moves into
+// Repositories when the branches are merged.)
+DirectoryRepository& directories(Repositories& repos);
 
 }  // namespace gh::store

@@ -19,7 +19,6 @@
 #include "store/catalog.h"
 #include "store/change_bus.h"
 #include "store/connections.h"
-#include "store/directories.h"
 #include "store/domains.h"
 #include "store/environments.h"
 #include "store/keys.h"
@@ -75,7 +74,6 @@ class Repositories {
   virtual LoginTraceRepository& login_traces() = 0;
   virtual UserRepository& users() = 0;
   virtual SessionRepository& sessions() = 0;
-  virtual DirectoryRepository& directories() = 0;
   // Announce a change; delivered to this process's ChangeBus after commit and, on PostgreSQL,
   // to every node through NOTIFY (transactional: nothing is sent on rollback).
   virtual void changed(const std::string& topic, const std::string& key) = 0;

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "directory/error_codes.h"
+#include "store/directories.h"
 #include "test_store.h"
 
 namespace gh::store {
@@ -36,7 +37,7 @@ class DirectoryConformance : public ::testing::TestWithParam<Backend> {
       d.environment_id = org.environment_id;
       d.organization_id = org.id;
       d.name = name;
-      return r.directories().create(d);
+      return directories(r).create(d);
     });
   }
   Result<ScimResource> add_user(const Directory& d, const std::string& user_name,
@@ -52,16 +53,16 @@ class DirectoryConformance : public ::testing::TestWithParam<Backend> {
       res.external_id = external_id;
       res.display_name = "dn " + user_name;
       res.document = {{"userName", user_name}};
-      return r.directories().create_resource(res);
+      return directories(r).create_resource(res);
     });
   }
   template <class T>
   Result<T> read(const std::function<Result<T>(DirectoryRepository&)>& fn) {
-    return store_->read<T>([&](Repositories& r) { return fn(r.directories()); });
+    return store_->read<T>([&](Repositories& r) { return fn(directories(r)); });
   }
   template <class T>
   Result<T> write(const std::function<Result<T>(DirectoryRepository&)>& fn) {
-    return store_->transact<T>([&](Repositories& r) { return fn(r.directories()); });
+    return store_->transact<T>([&](Repositories& r) { return fn(directories(r)); });
   }
   FakeClock clock_;
   testing::TestStore store_;
@@ -125,7 +126,8 @@ TEST_P(DirectoryConformance, TokensLookupRevokeAndIsolation) {
                         .secret_hash = "h"});
   });
   EXPECT_FALSE(wrong);
-  auto found = read<std::optional<DirectoryToken>>([&](auto& r) { return r.find_token("lookup-1"); });
+  auto found =
+      read<std::optional<DirectoryToken>>([&](auto& r) { return r.find_token("lookup-1"); });
   ASSERT_TRUE(found && *found);
   EXPECT_EQ((*found)->directory_id, d.id);
   EXPECT_EQ((*found)->secret_hash, "hash-1");
@@ -217,7 +219,9 @@ TEST_P(DirectoryConformance, ResourcesUniquenessIndexesPagingVersionsAndIsolatio
   EXPECT_FALSE(read<ScimResource>(
       [&](auto& r) { return r.get_resource(env_a_.id, acme_.id, d2.id, "User", alice->id); }));
 
-  EXPECT_EQ(*read<int64_t>([&](auto& r) { return r.count_resources(env_a_.id, acme_.id, d.id, "User"); }), 6);
+  EXPECT_EQ(
+      *read<int64_t>([&](auto& r) { return r.count_resources(env_a_.id, acme_.id, d.id, "User"); }),
+      6);
   auto all = *read<std::vector<ScimResource>>(
       [&](auto& r) { return r.scan_resources(env_a_.id, acme_.id, d.id, "User", "", 100); });
   ASSERT_EQ(all.size(), 6u);
@@ -262,22 +266,32 @@ TEST_P(DirectoryConformance, MembershipsLogAndCascade) {
     res.document = {{"displayName", "Eng"}};
     return r.create_resource(res);
   });
-  EXPECT_TRUE(*write<bool>([&](auto& r) { return r.add_member(env_a_.id, acme_.id, d.id, g.id, alice.id); }));
-  EXPECT_FALSE(*write<bool>([&](auto& r) { return r.add_member(env_a_.id, acme_.id, d.id, g.id, alice.id); }));
-  EXPECT_TRUE(*write<bool>([&](auto& r) { return r.add_member(env_a_.id, acme_.id, d.id, g.id, bob.id); }));
-  auto members = *read<std::vector<std::string>>([&](auto& r) { return r.members(acme_.id, d.id, g.id); });
+  EXPECT_TRUE(*write<bool>(
+      [&](auto& r) { return r.add_member(env_a_.id, acme_.id, d.id, g.id, alice.id); }));
+  EXPECT_FALSE(*write<bool>(
+      [&](auto& r) { return r.add_member(env_a_.id, acme_.id, d.id, g.id, alice.id); }));
+  EXPECT_TRUE(
+      *write<bool>([&](auto& r) { return r.add_member(env_a_.id, acme_.id, d.id, g.id, bob.id); }));
+  auto members =
+      *read<std::vector<std::string>>([&](auto& r) { return r.members(acme_.id, d.id, g.id); });
   EXPECT_EQ(members.size(), 2u);
-  EXPECT_TRUE(read<std::vector<std::string>>([&](auto& r) { return r.members(globex_.id, d.id, g.id); })->empty());
+  EXPECT_TRUE(read<std::vector<std::string>>([&](auto& r) {
+                return r.members(globex_.id, d.id, g.id);
+              })->empty());
   auto groups = *read<std::vector<std::pair<std::string, std::string>>>(
       [&](auto& r) { return r.groups_of(acme_.id, d.id, alice.id); });
   ASSERT_EQ(groups.size(), 1u);
   EXPECT_EQ(groups[0].first, g.id);
   EXPECT_EQ(groups[0].second, "Eng");
-  EXPECT_FALSE(*write<bool>([&](auto& r) { return r.remove_member(globex_.id, d.id, g.id, bob.id); }));
+  EXPECT_FALSE(
+      *write<bool>([&](auto& r) { return r.remove_member(globex_.id, d.id, g.id, bob.id); }));
   EXPECT_TRUE(*write<bool>([&](auto& r) { return r.remove_member(acme_.id, d.id, g.id, bob.id); }));
   // Deleting a user drops its memberships.
-  ASSERT_TRUE(write<ScimResource>([&](auto& r) { return r.delete_resource(env_a_.id, acme_.id, d.id, "User", alice.id); }));
-  EXPECT_TRUE(read<std::vector<std::string>>([&](auto& r) { return r.members(acme_.id, d.id, g.id); })->empty());
+  ASSERT_TRUE(write<ScimResource>(
+      [&](auto& r) { return r.delete_resource(env_a_.id, acme_.id, d.id, "User", alice.id); }));
+  EXPECT_TRUE(read<std::vector<std::string>>([&](auto& r) {
+                return r.members(acme_.id, d.id, g.id);
+              })->empty());
 
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(write<int64_t>([&](auto& r) {
@@ -308,8 +322,13 @@ TEST_P(DirectoryConformance, MembershipsLogAndCascade) {
   ASSERT_TRUE(add_user(other, "x@example.com"));
   ASSERT_TRUE(write<Directory>([&](auto& r) { return r.remove(env_a_.id, acme_.id, d.id); }));
   EXPECT_FALSE(read<Directory>([&](auto& r) { return r.get(env_a_.id, acme_.id, d.id); }));
-  EXPECT_EQ(*read<int64_t>([&](auto& r) { return r.count_resources(env_a_.id, acme_.id, d.id, "User"); }), 0);
-  EXPECT_EQ(*read<int64_t>([&](auto& r) { return r.count_resources(env_a_.id, globex_.id, other.id, "User"); }), 1);
+  EXPECT_EQ(
+      *read<int64_t>([&](auto& r) { return r.count_resources(env_a_.id, acme_.id, d.id, "User"); }),
+      0);
+  EXPECT_EQ(*read<int64_t>([&](auto& r) {
+    return r.count_resources(env_a_.id, globex_.id, other.id, "User");
+  }),
+            1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, DirectoryConformance, ::testing::Values(Backend::sqlite));

@@ -20,8 +20,8 @@ struct DirRow {
     return {id, environment_id, organization_id, name, status, version, created_at, updated_at};
   }
 };
-#define GH_DIR_INTO(r)                                                                   \
-  soci::into(r.id), soci::into(r.environment_id), soci::into(r.organization_id),         \
+#define GH_DIR_INTO(r)                                                                           \
+  soci::into(r.id), soci::into(r.environment_id), soci::into(r.organization_id),                 \
       soci::into(r.name), soci::into(r.status), soci::into(r.version), soci::into(r.created_at), \
       soci::into(r.updated_at)
 
@@ -32,15 +32,14 @@ struct TokenRow {
   std::string id, directory_id, environment_id, organization_id, name, lookup, secret_hash;
   long long created_at = 0, expires_at = 0, revoked_at = 0, last_used_at = 0;
   DirectoryToken to() const {
-    return {id,          directory_id, environment_id, organization_id,
-            name,        lookup,       secret_hash,    created_at,
-            expires_at,  revoked_at,   last_used_at};
+    return {id,          directory_id, environment_id, organization_id, name,        lookup,
+            secret_hash, created_at,   expires_at,     revoked_at,      last_used_at};
   }
 };
-#define GH_TOKEN_INTO(r)                                                                   \
-  soci::into(r.id), soci::into(r.directory_id), soci::into(r.environment_id),              \
-      soci::into(r.organization_id), soci::into(r.name), soci::into(r.lookup),             \
-      soci::into(r.secret_hash), soci::into(r.created_at), soci::into(r.expires_at),       \
+#define GH_TOKEN_INTO(r)                                                             \
+  soci::into(r.id), soci::into(r.directory_id), soci::into(r.environment_id),        \
+      soci::into(r.organization_id), soci::into(r.name), soci::into(r.lookup),       \
+      soci::into(r.secret_hash), soci::into(r.created_at), soci::into(r.expires_at), \
       soci::into(r.revoked_at), soci::into(r.last_used_at)
 
 const char* kResColumns =
@@ -70,12 +69,12 @@ struct ResRow {
     return r;
   }
 };
-#define GH_RES_INTO(r)                                                                          \
-  soci::into(r.directory_id), soci::into(r.id), soci::into(r.environment_id),                   \
-      soci::into(r.organization_id), soci::into(r.type), soci::into(r.user_id),                 \
-      soci::into(r.user_name), soci::into(r.external_id), soci::into(r.display_name),           \
-      soci::into(r.email), soci::into(r.document), soci::into(r.version), soci::into(r.created_at), \
-      soci::into(r.updated_at)
+#define GH_RES_INTO(r)                                                                \
+  soci::into(r.directory_id), soci::into(r.id), soci::into(r.environment_id),         \
+      soci::into(r.organization_id), soci::into(r.type), soci::into(r.user_id),       \
+      soci::into(r.user_name), soci::into(r.external_id), soci::into(r.display_name), \
+      soci::into(r.email), soci::into(r.document), soci::into(r.version),             \
+      soci::into(r.created_at), soci::into(r.updated_at)
 
 Error dir_not_found() { return Error(errc::DirectoryNotFound); }
 
@@ -87,7 +86,9 @@ Error not_unique(const std::string& user_name) {
 }
 
 // Groups keep their id in the unique userName column, so only Users compete for a name.
-std::string unique_key(const ScimResource& r) { return r.type == "User" ? r.user_name : "#" + r.id; }
+std::string unique_key(const ScimResource& r) {
+  return r.type == "User" ? r.user_name : "#" + r.id;
+}
 
 const char* index_column(ScimIndex i) {
   switch (i) {
@@ -115,9 +116,8 @@ Result<Directory> SqlDirectoryRepository::create(const Directory& in) {
   ctx_.sql << "INSERT INTO scim_directories (" << kDirColumns
            << ") VALUES (:id, :env, :org, :name, :status, :v, :c, :u) ON CONFLICT "
               "(organization_id, environment_id, name) DO NOTHING RETURNING 1",
-      soci::use(d.id), soci::use(d.environment_id), soci::use(d.organization_id),
-      soci::use(d.name), soci::use(d.status), soci::use(v), soci::use(c), soci::use(c),
-      soci::into(hit);
+      soci::use(d.id), soci::use(d.environment_id), soci::use(d.organization_id), soci::use(d.name),
+      soci::use(d.status), soci::use(v), soci::use(c), soci::use(c), soci::into(hit);
   if (!ctx_.sql.got_data()) {
     Error e(errc::DirectoryNameTaken,
             "The organization already has a directory named '" + d.name + "'");
@@ -175,8 +175,7 @@ Result<Directory> SqlDirectoryRepository::remove(std::string_view environment_id
   auto current = get(environment_id, organization_id, id);
   if (!current) return current;
   for (const char* table : {"scim_tokens", "scim_resources", "scim_members", "scim_request_log"}) {
-    ctx_.sql << "DELETE FROM " << table
-             << " WHERE organization_id = :org AND directory_id = :dir",
+    ctx_.sql << "DELETE FROM " << table << " WHERE organization_id = :org AND directory_id = :dir",
         soci::use(current->organization_id), soci::use(current->id);
   }
   ctx_.sql << "DELETE FROM scim_directories WHERE organization_id = :org AND id = :id",
@@ -240,9 +239,9 @@ Result<DirectoryToken> SqlDirectoryRepository::revoke_token(std::string_view env
 Result<std::optional<DirectoryToken>> SqlDirectoryRepository::find_token(std::string_view lookup) {
   TokenRow r;
   std::string l(lookup);
-  soci::statement st = (ctx_.sql.prepare << "SELECT " << kTokenColumns
-                                         << " FROM scim_tokens WHERE lookup = :l",
-                        soci::use(l), GH_TOKEN_INTO(r));
+  soci::statement st =
+      (ctx_.sql.prepare << "SELECT " << kTokenColumns << " FROM scim_tokens WHERE lookup = :l",
+       soci::use(l), GH_TOKEN_INTO(r));
   st.execute(true);
   if (!st.got_data()) return std::optional<DirectoryToken>{};
   return std::optional<DirectoryToken>{r.to()};
@@ -298,20 +297,19 @@ Result<ScimResource> SqlDirectoryRepository::get_resource(std::string_view envir
 
 Result<std::vector<ScimResource>> SqlDirectoryRepository::find_resources(
     std::string_view environment_id, std::string_view organization_id,
-    std::string_view directory_id, std::string_view type, ScimIndex index,
-    std::string_view value) {
+    std::string_view directory_id, std::string_view type, ScimIndex index, std::string_view value) {
   std::vector<ScimResource> out;
   ResRow r;
   std::string env(environment_id), org(organization_id), dir(directory_id), t(type), v(value);
   // The index leads with directory_id; the organization and environment keep it tenant-scoped.
-  soci::statement st = (ctx_.sql.prepare << "SELECT " << kResColumns
-                                         << " FROM scim_resources WHERE directory_id = :dir AND "
-                                            "resource_type = :t AND "
-                                         << index_column(index)
-                                         << " = :v AND organization_id = :org AND "
-                                            "environment_id = :env ORDER BY id LIMIT 1000",
-                        soci::use(dir), soci::use(t), soci::use(v), soci::use(org),
-                        soci::use(env), GH_RES_INTO(r));
+  soci::statement st =
+      (ctx_.sql.prepare << "SELECT " << kResColumns
+                        << " FROM scim_resources WHERE directory_id = :dir AND "
+                           "resource_type = :t AND "
+                        << index_column(index)
+                        << " = :v AND organization_id = :org AND "
+                           "environment_id = :env ORDER BY id LIMIT 1000",
+       soci::use(dir), soci::use(t), soci::use(v), soci::use(org), soci::use(env), GH_RES_INTO(r));
   st.execute();
   while (st.fetch()) out.push_back(r.to());
   return out;
@@ -350,8 +348,8 @@ Result<std::vector<ScimResource>> SqlDirectoryRepository::page_resources(
                         << " FROM scim_resources WHERE organization_id = :org AND directory_id = "
                            ":dir AND resource_type = :t AND environment_id = :env ORDER BY id "
                            "LIMIT :lim OFFSET :off",
-       soci::use(org), soci::use(dir), soci::use(t), soci::use(env), soci::use(lim),
-       soci::use(off), GH_RES_INTO(r));
+       soci::use(org), soci::use(dir), soci::use(t), soci::use(env), soci::use(lim), soci::use(off),
+       GH_RES_INTO(r));
   st.execute();
   while (st.fetch()) out.push_back(r.to());
   return out;
@@ -413,8 +411,8 @@ Result<ScimResource> SqlDirectoryRepository::delete_resource(std::string_view en
   if (!current) return current;
   ctx_.sql << "DELETE FROM scim_members WHERE organization_id = :org AND directory_id = :dir AND "
               "(group_id = :g OR member_id = :m)",
-      soci::use(current->organization_id), soci::use(current->directory_id),
-      soci::use(current->id), soci::use(current->id);
+      soci::use(current->organization_id), soci::use(current->directory_id), soci::use(current->id),
+      soci::use(current->id);
   ctx_.sql << "DELETE FROM scim_resources WHERE organization_id = :org AND directory_id = :dir "
               "AND resource_type = :t AND id = :id",
       soci::use(current->organization_id), soci::use(current->directory_id),
@@ -447,8 +445,7 @@ Result<bool> SqlDirectoryRepository::add_member(std::string_view environment_id,
   ctx_.sql << "INSERT INTO scim_members (organization_id, directory_id, group_id, member_id, "
               "environment_id) VALUES (:org, :dir, :g, :m, :env) ON CONFLICT DO NOTHING "
               "RETURNING 1",
-      soci::use(org), soci::use(dir), soci::use(g), soci::use(m), soci::use(env),
-      soci::into(hit);
+      soci::use(org), soci::use(dir), soci::use(g), soci::use(m), soci::use(env), soci::into(hit);
   return ctx_.sql.got_data();
 }
 

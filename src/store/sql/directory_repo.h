@@ -32,9 +32,8 @@ class SqlDirectoryRepository final : public DirectoryRepository {
                            int64_t now_ms) override;
   Result<ScimResource> create_resource(const ScimResource& r) override;
   Result<ScimResource> get_resource(std::string_view environment_id,
-                                    std::string_view organization_id,
-                                    std::string_view directory_id, std::string_view type,
-                                    std::string_view id) override;
+                                    std::string_view organization_id, std::string_view directory_id,
+                                    std::string_view type, std::string_view id) override;
   Result<std::vector<ScimResource>> find_resources(std::string_view environment_id,
                                                    std::string_view organization_id,
                                                    std::string_view directory_id,
@@ -43,16 +42,15 @@ class SqlDirectoryRepository final : public DirectoryRepository {
   Result<std::vector<ScimResource>> scan_resources(std::string_view environment_id,
                                                    std::string_view organization_id,
                                                    std::string_view directory_id,
-                                                   std::string_view type,
-                                                   std::string_view after_id, int limit) override;
+                                                   std::string_view type, std::string_view after_id,
+                                                   int limit) override;
   Result<std::vector<ScimResource>> page_resources(std::string_view environment_id,
                                                    std::string_view organization_id,
                                                    std::string_view directory_id,
                                                    std::string_view type, int64_t offset,
                                                    int limit) override;
-  Result<int64_t> count_resources(std::string_view environment_id,
-                                  std::string_view organization_id, std::string_view directory_id,
-                                  std::string_view type) override;
+  Result<int64_t> count_resources(std::string_view environment_id, std::string_view organization_id,
+                                  std::string_view directory_id, std::string_view type) override;
   Result<ScimResource> update_resource(const ScimResource& r, int64_t expected_version) override;
   Result<ScimResource> delete_resource(std::string_view environment_id,
                                        std::string_view organization_id,

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <filesystem>
 #include <mutex>
+#include <stdexcept>
 
 #include "core/log.h"
 #include "store/migrations.h"
@@ -121,7 +122,7 @@ class SqlRepositories final : public Repositories {
   LoginTraceRepository& login_traces() override { return login_traces_; }
   UserRepository& users() override { return users_; }
   SessionRepository& sessions() override { return sessions_; }
-  DirectoryRepository& directories() override { return directories_; }
+  DirectoryRepository& directories() { return directories_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
@@ -398,6 +399,12 @@ class SqlStore final : public Store {
 };
 
 }  // namespace
+
+DirectoryRepository& directories(Repositories& repos) {
+  auto* sql = dynamic_cast<SqlRepositories*>(&repos);
+  if (!sql) throw std::logic_error("directories(): not a SQL store transaction");
+  return sql->directories();
+}
 
 Result<std::unique_ptr<Store>> open_store(const StoreOptions& options) {
   auto parsed = parse_store_url(options.url);
