@@ -12,6 +12,7 @@ const std::vector<ErrorInfo>& catalog() {
 #include "catalog/errors.def"
 #include "core/errors.def"
 #include "crypto/errors.def"
+#include "directory/errors.def"
 #include "events/errors.def"
 #include "federation/errors.def"
 #include "federation/saml/errors.def"

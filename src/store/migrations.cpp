@@ -464,6 +464,87 @@ const std::vector<Migration>& migrations() {
     };
     m.push_back({11, "saml assertion ids", v11, v11});
 
+    // SCIM directories (issue 10): directories, their tokens, the resources IdPs push (Users
+    // linked to identity users, Groups), memberships and the sealed per-directory request log.
+    auto v13 = [](bool pg) {
+      return std::vector<std::string>{
+          R"(CREATE TABLE scim_directories (
+               organization_id TEXT NOT NULL,
+               id TEXT NOT NULL,
+               environment_id TEXT NOT NULL,
+               name TEXT NOT NULL,
+               status TEXT NOT NULL,
+               version BIGINT NOT NULL,
+               created_at BIGINT NOT NULL,
+               updated_at BIGINT NOT NULL,
+               PRIMARY KEY (organization_id, id)))",
+          "CREATE UNIQUE INDEX scim_directories_name ON scim_directories (organization_id, "
+          "environment_id, name)",
+          R"(CREATE TABLE scim_tokens (
+               organization_id TEXT NOT NULL,
+               id TEXT NOT NULL,
+               directory_id TEXT NOT NULL,
+               environment_id TEXT NOT NULL,
+               name TEXT NOT NULL,
+               lookup TEXT NOT NULL UNIQUE,
+               secret_hash TEXT NOT NULL,
+               created_at BIGINT NOT NULL,
+               expires_at BIGINT NOT NULL,
+               revoked_at BIGINT NOT NULL,
+               last_used_at BIGINT NOT NULL,
+               PRIMARY KEY (organization_id, id)))",
+          "CREATE INDEX scim_tokens_directory ON scim_tokens (organization_id, directory_id)",
+          R"(CREATE TABLE scim_resources (
+               organization_id TEXT NOT NULL,
+               directory_id TEXT NOT NULL,
+               id TEXT NOT NULL,
+               environment_id TEXT NOT NULL,
+               resource_type TEXT NOT NULL,
+               user_id TEXT NOT NULL,
+               user_name TEXT NOT NULL,
+               external_id TEXT NOT NULL,
+               display_name TEXT NOT NULL,
+               email TEXT NOT NULL,
+               document TEXT NOT NULL,
+               version BIGINT NOT NULL,
+               created_at BIGINT NOT NULL,
+               updated_at BIGINT NOT NULL,
+               PRIMARY KEY (organization_id, directory_id, resource_type, id)))",
+          // userName is unique per directory among Users (Groups store their id there).
+          "CREATE UNIQUE INDEX scim_resources_user_name ON scim_resources (directory_id, "
+          "resource_type, user_name)",
+          "CREATE INDEX scim_resources_external_id ON scim_resources (directory_id, "
+          "resource_type, external_id)",
+          "CREATE INDEX scim_resources_display_name ON scim_resources (directory_id, "
+          "resource_type, display_name)",
+          "CREATE INDEX scim_resources_email ON scim_resources (directory_id, resource_type, "
+          "email)",
+          R"(CREATE TABLE scim_members (
+               organization_id TEXT NOT NULL,
+               directory_id TEXT NOT NULL,
+               group_id TEXT NOT NULL,
+               member_id TEXT NOT NULL,
+               environment_id TEXT NOT NULL,
+               PRIMARY KEY (organization_id, directory_id, group_id, member_id)))",
+          "CREATE INDEX scim_members_member ON scim_members (organization_id, directory_id, "
+          "member_id)",
+          std::string("CREATE TABLE scim_request_log (seq ") +
+              (pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT") + R"(,
+               organization_id TEXT NOT NULL,
+               environment_id TEXT NOT NULL,
+               directory_id TEXT NOT NULL,
+               at BIGINT NOT NULL,
+               method TEXT NOT NULL,
+               path TEXT NOT NULL,
+               status BIGINT NOT NULL,
+               error_type TEXT NOT NULL,
+               body TEXT NOT NULL))",
+          "CREATE INDEX scim_request_log_directory ON scim_request_log (organization_id, "
+          "directory_id, seq)",
+      };
+    };
+    m.push_back({13, "scim directories", v13(false), v13(true)});
+
     // Issue 7, advanced grants and client authentication: one-time-use marks of client
     // assertion and DPoP proof jtis (shared by every node), a client's registered JWKS, its DPoP
     // switches and its PAR switch. (Pushed requests live in oauth_pending.)

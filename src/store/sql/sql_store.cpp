@@ -9,12 +9,14 @@
 #include <atomic>
 #include <filesystem>
 #include <mutex>
+#include <stdexcept>
 
 #include "core/log.h"
 #include "store/migrations.h"
 #include "store/sql/application_repo.h"
 #include "store/sql/catalog_repo.h"
 #include "store/sql/connection_repo.h"
+#include "store/sql/directory_repo.h"
 #include "store/sql/domain_repo.h"
 #include "store/sql/environment_repo.h"
 #include "store/sql/key_repo.h"
@@ -106,7 +108,8 @@ class SqlRepositories final : public Repositories {
         users_(ctx),
         sessions_(ctx),
         replays_(ctx),
-        saml_assertions_(ctx) {}
+        saml_assertions_(ctx),
+        directories_(ctx) {}
   EnvironmentRepository& environments() override { return environments_; }
   OrganizationRepository& organizations() override { return organizations_; }
   ApiKeyRepository& api_keys() override { return api_keys_; }
@@ -125,6 +128,7 @@ class SqlRepositories final : public Repositories {
   SessionRepository& sessions() override { return sessions_; }
   ReplayRepository& replays() override { return replays_; }
   SamlAssertionRepository& saml_assertions() override { return saml_assertions_; }
+  DirectoryRepository& directories() { return directories_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
@@ -156,6 +160,7 @@ class SqlRepositories final : public Repositories {
   SqlSessionRepository sessions_;
   SqlReplayRepository replays_;
   SqlSamlAssertionRepository saml_assertions_;
+  SqlDirectoryRepository directories_;
   std::vector<Change> pending_;
 };
 
@@ -402,6 +407,12 @@ class SqlStore final : public Store {
 };
 
 }  // namespace
+
+DirectoryRepository& directories(Repositories& repos) {
+  auto* sql = dynamic_cast<SqlRepositories*>(&repos);
+  if (!sql) throw std::logic_error("directories(): not a SQL store transaction");
+  return sql->directories();
+}
 
 Result<std::unique_ptr<Store>> open_store(const StoreOptions& options) {
   auto parsed = parse_store_url(options.url);
