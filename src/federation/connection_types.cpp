@@ -1,7 +1,7 @@
 // The table of connection types. Adding an IdP type: its folder, its factory, one line here.
 #include "federation/connection.h"
-#include "federation/saml/saml_connection.h"
 #include "federation/oidc/oidc_connection.h"
+#include "federation/saml/saml_connection.h"
 #include "federation/testidp/test_idp.h"
 
 namespace gh::federation {

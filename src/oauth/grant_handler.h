@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "identity/user_directory.h"
-#include "oauth/application_cache.h"
 #include "oauth/access_token_verifier.h"
+#include "oauth/application_cache.h"
 #include "oauth/form_params.h"
 #include "oauth/oauth_error.h"
 #include "oauth/token_issuer.h"

@@ -36,16 +36,22 @@ nlohmann::json api_key_json(const store::ApiKey& key) {
 
 TenancyService::TenancyService(store::Store& store, SecretHasher hasher, const Clock& clock)
     : store_(store), hasher_(std::move(hasher)), clock_(clock) {
-  store_.changes().subscribe([this](const store::Change& c) {
-    if (c.flush_all() || c.topic == "api_key") {
-      std::lock_guard lock(key_cache_mu_);
-      if (c.flush_all()) {
-        key_cache_.clear();
-      } else {
-        key_cache_.erase(c.key);
-      }
-    }
-  });
+  // The store (and its PostgreSQL listener thread) may outlive this service: the subscription
+  // reaches it through a handle that dies with it.
+  bus_handle_ = std::make_shared<TenancyService*>(this);
+  store_.changes().subscribe(
+      [weak = std::weak_ptr<TenancyService*>(bus_handle_)](const store::Change& c) {
+        if (!c.flush_all() && c.topic != "api_key") return;
+        auto h = weak.lock();
+        if (!h) return;
+        TenancyService& self = **h;
+        std::lock_guard lock(self.key_cache_mu_);
+        if (c.flush_all()) {
+          self.key_cache_.clear();
+        } else {
+          self.key_cache_.erase(c.key);
+        }
+      });
 }
 
 Result<bool> TenancyService::record(store::Repositories& repos, const store::Environment& env,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -110,6 +111,8 @@ class TenancyService {
   std::mutex key_cache_mu_;
   std::unordered_map<std::string, CachedKey> key_cache_;  // by lookup
   static constexpr int64_t kKeyCacheTtlMs = 5000;
+  // Last: destroyed first, so a change published after destruction finds no service.
+  std::shared_ptr<TenancyService*> bus_handle_;
 };
 
 nlohmann::json organization_json(const store::Organization& org);

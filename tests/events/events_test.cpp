@@ -291,7 +291,9 @@ TEST_F(FanOut, SessionRevokedBecomesOneLogoutDeliveryPerRegisteredClient) {
   clock_.advance(std::chrono::hours(1));
   ASSERT_EQ(*service_.deliver_due(client, "node-a", 10, 500), 2);
   EXPECT_EQ(signed_jtis.size(), 2u);
-  for (const auto& d : *service_.logout_deliveries({env_, ""}, "", "", 100)) {
+  auto deliveries = service_.logout_deliveries({env_, ""}, "", "", 100);
+  ASSERT_TRUE(deliveries);
+  for (const auto& d : *deliveries) {
     EXPECT_EQ(d.status, "pending");
     EXPECT_EQ(d.attempts, 2);
     EXPECT_FALSE(d.last_error.empty());

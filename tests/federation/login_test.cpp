@@ -378,7 +378,7 @@ TEST_F(HostedLoginTest, SeveralConnectionsGiveAChooserAndTheChoiceIsRechecked) {
 // Two sign-ins started in parallel tabs of one browser: each keeps its own binding cookie, so
 // either may finish first; a finished login clears only its own.
 TEST_F(HostedLoginTest, ParallelLoginsInOneBrowserEachFinish) {
-  auto c = connection(acme_, "Acme test", {});
+  auto c = connection(acme_, "Acme test", {{"acr_mapping", {{"pwd", "urn:acr:1"}}}});
   request("r2", {});
   auto first = login_.submit(sandbox_, "r1", "jane@acme.test", "", "h1");
   auto second = login_.submit(sandbox_, "r2", "jane@acme.test", "", "h2");
@@ -393,7 +393,10 @@ TEST_F(HostedLoginTest, ParallelLoginsInOneBrowserEachFinish) {
 
   auto answer = [&](const LoginStep& start, std::vector<std::string> cookies) {
     CallbackParams p;
-    p.values = {{"state", query_value(start.url, "state")}, {"email", "jane@acme.test"}};
+    p.values = {{"state", query_value(start.url, "state")},
+                {"email", "jane@acme.test"},
+                {"acr", "pwd"},
+                {"amr", "pwd"}};
     return login_.callback(sandbox_, c.id, p, cookies, "h3");
   };
   // The first tab answers first, the browser sending both bindings (in either order).

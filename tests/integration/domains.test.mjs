@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { cleanup, cli, cliFails, DnsServer, startServer, tempDir, waitFor } from './lib.mjs';
 
+const PG_ADMIN = process.env.GATEHOUSE_TEST_PG;
 const dns = new DnsServer();
 const stacks = [];
 

@@ -497,7 +497,7 @@ test('tokens: rotation (two active), revocation, expiry; pause → 403; request 
   const t3 = await call('POST', `${org}/directories/${okta.id}/tokens`, { body: { name: 'short' } });
   sql(`UPDATE scim_tokens SET expires_at = ${Date.now() - 1000} WHERE id = ${q(t3.body.id)}`);
   assertError(await scim({ ...okta, token: t3.body.token }, 'GET', '/Users'), 401);
-  assert.equal((await call('GET', `${org}/directories/${okta.id}/tokens/${'x'}`)).status, 404);
+  assert.equal((await call('GET', `${org}/directories/${okta.id}/tokens/${'x'}`)).status, 405);  // DELETE only
   assert.equal((await call('DELETE', `${org}/directories/${okta.id}/tokens/${randomUUID()}`)).body.code, 'directory.token_not_found');
 
   const paused = await call('PATCH', `${org}/directories/${okta.id}`, { body: { status: 'paused' } });

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import * as jose from 'jose';
 import * as client from 'openid-client';
 import { cleanup, cli, freePort, startServer, tempDir } from '../integration/lib.mjs';
+
+const es256CryptoKeys = () => crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
 import { CookieJar, signInWithTestIdp } from '../integration/login_driver.mjs';
 
 let dir, srv, demo, issuer, api, config, demoApi;
@@ -74,7 +76,8 @@ test('discovery advertises what is implemented', () => {
 // ---- private_key_jwt ---------------------------------------------------------------------------
 
 test('private_key_jwt: openid-client authenticates with its key; aud, jti and keys are checked', async () => {
-  const { privateKey, publicKey } = await jose.generateKeyPair('ES256', { extractable: true });
+  // openid-client takes WebCrypto keys (CryptoKey), not node KeyObjects.
+  const { privateKey, publicKey } = await es256CryptoKeys();
   const kid = 'worker-key-1';
   const jwk = { ...(await jose.exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
   const app = await createApp({ name: 'pkj worker', grant_types: ['client_credentials'],
@@ -104,7 +107,7 @@ test('private_key_jwt: openid-client authenticates with its key; aud, jti and ke
   const longLived = await withAssertion((h, p) => { p.exp = p.iat + 3600; });
   await assert.rejects(client.clientCredentialsGrant(longLived, { resource: RESOURCE }), refused);
   // A key that is not registered.
-  const stranger = await jose.generateKeyPair('ES256');
+  const stranger = await es256CryptoKeys();
   const strangerCfg = await client.discovery(new URL(issuer), app.client_id, undefined,
     client.PrivateKeyJwt({ key: stranger.privateKey, kid }), insecure);
   await assert.rejects(client.clientCredentialsGrant(strangerCfg, { resource: RESOURCE }), refused);

@@ -41,7 +41,7 @@ class PushedAuthorization : public OAuthTest {
     req.method = "GET";
     req.query = query;
     req.request_id = "req";
-    return authorize_endpoint(fc_, env_, req);
+    return authorize_endpoint(fc_, env_, fc_.environment_issuer(env_), req);
   }
   http::Response authorize_pushed(const Client& c, const std::string& uri) {
     return authorize("client_id=" + c.app.client_id + "&request_uri=" + percent_encode(uri));

@@ -187,8 +187,9 @@ ProviderMetadata effective_metadata(const store::Connection& c, const Clock& clo
 Result<std::string> OidcConnection::client_secret(const store::Environment& environment) const {
   if (!deps_.sealing) return fail(errc::ServerInternal, "", "no sealing for client secrets");
   const std::string ref = str(row_.settings, "secret_ref");
-  return deps_.sealing->open(secret_context(environment.id, row_.organization_id, ref),
-                             str(row_.settings, "client_secret_sealed"));
+  auto sealed = base64url_decode(str(row_.settings, "client_secret_sealed"));
+  if (!sealed) return fail(errc::ServerInternal, "", "client_secret_sealed is not base64url");
+  return deps_.sealing->open(secret_context(environment.id, row_.organization_id, ref), *sealed);
 }
 
 Result<StartResult> OidcConnection::start(const StartRequest& request, Trace& trace) {
@@ -572,7 +573,7 @@ Result<bool> OidcFactory::validate(const store::Environment& environment, store:
         deps.sealing->seal(secret_context(environment.id, c.organization_id, ref), secret);
     if (!sealed) return fail(sealed.error());
     s.erase("client_secret");
-    s["client_secret_sealed"] = *sealed;
+    s["client_secret_sealed"] = base64url_encode(*sealed);  // JSON holds text, not bytes
     s["secret_ref"] = ref;
   } else if (str(s, "client_secret_sealed").empty() || str(s, "secret_ref").empty()) {
     return fail(invalid("settings.client_secret",

@@ -207,11 +207,14 @@ struct SpSecrets {
 Result<SpSecrets> open_secrets(const store::Connection& c, const ConnectionDeps& deps) {
   if (!deps.sealing) return fail(Error(errc::ServerInternal, {}, "no sealing configured"));
   const auto& sp = sp_of(c);
-  auto sk =
-      deps.sealing->open(key_context(c, "sp_signing_key"), sp.value("signing_key_sealed", ""));
+  auto sk_sealed = base64url_decode(sp.value("signing_key_sealed", ""));
+  auto ek_sealed = base64url_decode(sp.value("encryption_key_sealed", ""));
+  if (!sk_sealed || !ek_sealed) {
+    return fail(Error(errc::ServerInternal, {}, "SP keys are not base64url"));
+  }
+  auto sk = deps.sealing->open(key_context(c, "sp_signing_key"), *sk_sealed);
   if (!sk) return fail(sk.error());
-  auto ek = deps.sealing->open(key_context(c, "sp_encryption_key"),
-                               sp.value("encryption_key_sealed", ""));
+  auto ek = deps.sealing->open(key_context(c, "sp_encryption_key"), *ek_sealed);
   if (!ek) return fail(ek.error());
   return SpSecrets{std::move(*sk), std::move(*ek)};
 }
@@ -989,7 +992,7 @@ Result<bool> SamlFactory::validate(const store::Environment& environment, store:
           pair->private_key_pem);
       crypto::cleanse(pair->private_key_pem);
       if (!sealed) return fail(sealed.error());
-      sp[std::string(use) + "_key_sealed"] = *sealed;
+      sp[std::string(use) + "_key_sealed"] = base64url_encode(*sealed);  // JSON holds text
       sp[std::string(use) + "_certificate"] = pair->certificate_pem;
     }
   }

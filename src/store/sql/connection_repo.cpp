@@ -1,5 +1,6 @@
 #include "store/sql/connection_repo.h"
 
+#include "core/encoding.h"
 #include "core/ids.h"
 #include "federation/error_codes.h"
 
@@ -234,13 +235,15 @@ Result<LoginTrace> SqlLoginTraceRepository::put(const LoginTrace& in) {
   if (t.created_at_ms == 0) t.created_at_ms = now;
   t.updated_at_ms = now;
   long long created = t.created_at_ms, updated = t.updated_at_ms, expires = t.expires_at_ms;
+  // The sealed body is binary; the column is TEXT (PostgreSQL refuses non-UTF-8 text).
+  const std::string body = base64url_encode(t.body_sealed);
   ctx_.sql << "INSERT INTO login_traces (organization_id, environment_id, request_id, "
               "connection_id, body, created_at, updated_at, expires_at) VALUES (:org, :env, :req, "
               ":conn, :body, :c, :u, :e) ON CONFLICT (organization_id, environment_id, request_id) "
               "DO UPDATE SET connection_id = excluded.connection_id, body = excluded.body, "
               "updated_at = excluded.updated_at, expires_at = excluded.expires_at",
       soci::use(t.organization_id), soci::use(t.environment_id), soci::use(t.request_id),
-      soci::use(t.connection_id), soci::use(t.body_sealed), soci::use(created), soci::use(updated),
+      soci::use(t.connection_id), soci::use(body), soci::use(created), soci::use(updated),
       soci::use(expires);
   return t;
 }
@@ -250,7 +253,7 @@ Result<LoginTrace> SqlLoginTraceRepository::get(std::string_view environment_id,
                                                 std::string_view request_id, int64_t now_ms) {
   LoginTrace t;
   long long created = 0, updated = 0, expires = 0, now = now_ms;
-  std::string env(environment_id), org(organization_id), req(request_id);
+  std::string env(environment_id), org(organization_id), req(request_id), body;
   soci::statement st =
       (ctx_.sql.prepare << "SELECT request_id, environment_id, organization_id, connection_id, "
                            "body, created_at, updated_at, expires_at FROM login_traces WHERE "
@@ -258,12 +261,15 @@ Result<LoginTrace> SqlLoginTraceRepository::get(std::string_view environment_id,
                            ":req AND expires_at > :now",
        soci::use(org), soci::use(env), soci::use(req), soci::use(now), soci::into(t.request_id),
        soci::into(t.environment_id), soci::into(t.organization_id), soci::into(t.connection_id),
-       soci::into(t.body_sealed), soci::into(created), soci::into(updated), soci::into(expires));
+       soci::into(body), soci::into(created), soci::into(updated), soci::into(expires));
   st.execute(true);
   if (!st.got_data()) {
     return fail(errc::LoginTraceNotFound,
                 "No login trace '" + req + "' in this organization (unknown or past retention)");
   }
+  auto sealed = base64url_decode(body);
+  if (!sealed) return fail(errc::StoreUnavailable, "a login trace body is not base64url");
+  t.body_sealed = std::move(*sealed);
   t.created_at_ms = created;
   t.updated_at_ms = updated;
   t.expires_at_ms = expires;
