@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "federation/oidc/provider_metadata.h"
 #include "federation/routes.h"
+#include "federation/saml/metadata_refresh.h"
 #include "federation/saml/saml_routes.h"
 #include "tenancy/admin_routes.h"
 
@@ -39,7 +40,7 @@ std::shared_ptr<FederationModule> make_module(ServerContext& ctx) {
 GATEHOUSE_REGISTER_ROUTES(federation, [](ServerContext& ctx, http::Router& router) {
   auto m = make_module(ctx);
   federation::add_connection_routes(ctx.admin_api, router, m->connections);
-  federation::saml::add_saml_routes(router, ctx.environments, m->connections);
+  federation::saml::add_saml_routes(router, ctx.environments, m->connections, m->catalog.get());
 
   LoginSeamFactories factories;
   for (auto& provide : login_seam_providers()) provide(ctx, factories);
@@ -82,6 +83,12 @@ GATEHOUSE_REGISTER_WORKERS(federation, [](ServerContext& ctx) {
                                SystemClock::instance());
                        return more ? std::chrono::milliseconds(0) : std::chrono::minutes(1);
                      }});
+  // SAML IdP metadata fetched from a URL: walk the SAML connections, refresh one due per turn
+  // (federation/saml/metadata_refresh.h).
+  auto saml_refresher =
+      std::make_shared<federation::saml::IdpMetadataRefresher>(ctx.store, ctx.tenancy);
+  workers.push_back({.name = "saml-metadata-refresh",
+                     .tick = [saml_refresher]() { return saml_refresher->tick(); }});
   return workers;
 });
 

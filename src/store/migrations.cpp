@@ -564,6 +564,12 @@ const std::vector<Migration>& migrations() {
         "ALTER TABLE applications ADD COLUMN require_par BIGINT NOT NULL DEFAULT 0",
     };
     m.push_back({14, "client assertions and DPoP", v14, v14});
+
+    // SAML IdP metadata refresh (issue 8): the scheduler walks SAML connections by id.
+    const std::vector<std::string> v15 = {
+        "CREATE INDEX connections_type_id ON connections (type, id)",
+    };
+    m.push_back({15, "connections by type", v15, v15});
     return m;
   }();
   return all;

@@ -3,9 +3,13 @@
 // AuthnRequest ID, SP key generation, and IdP metadata validation through the factory.
 #include <gtest/gtest.h>
 
+#include "catalog/default_catalog.h"
 #include "core/clock.h"
 #include "core/random.h"
+#include "federation/error_codes.h"
 #include "federation/saml/error_codes.h"
+#include "federation/saml/idp_metadata.h"
+#include "federation/saml/metadata_refresh.h"
 #include "federation/saml/relay_state.h"
 #include "federation/saml/saml_connection.h"
 #include "federation/saml/sp_keys.h"
@@ -188,6 +192,116 @@ TEST(SamlSpKeys, GeneratesAKeyAndASelfSignedCertificate) {
   const std::string body = certificate_body(pair->certificate_pem);
   EXPECT_GT(body.size(), 500u);
   EXPECT_EQ(body.find('\n'), std::string::npos);
+}
+
+// IdP metadata: what the connection needs, by binding; fetches only to allowed URLs.
+TEST(SamlIdpMetadata, NeedsTheBindingsEndpointAndASigningCertificate) {
+  auto pair = generate_sp_key_pair("https://idp.example/saml", 1796101200000);
+  ASSERT_TRUE(pair);
+  const std::string cert = certificate_body(pair->certificate_pem);
+  auto md = [&](const std::string& services, bool with_cert = true) {
+    return "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
+           "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"https://idp.example/saml\">"
+           "<md:IDPSSODescriptor "
+           "protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">" +
+           (with_cert
+                ? "<md:KeyDescriptor "
+                  "use=\"signing\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>" +
+                      cert + "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+                : std::string()) +
+           services + "</md:IDPSSODescriptor></md:EntityDescriptor>";
+  };
+  const std::string redirect =
+      "<md:SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" "
+      "Location=\"https://idp.example/sso\"/>";
+  const std::string post =
+      "<md:SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" "
+      "Location=\"https://idp.example/sso/post\"/>";
+  auto both = read_idp_metadata(md(redirect + post), "settings.idp_metadata_xml", "post");
+  ASSERT_TRUE(both) << both.error().detail;
+  EXPECT_EQ(both->entity_id, "https://idp.example/saml");
+  EXPECT_EQ(both->sso_redirect_url, "https://idp.example/sso");
+  EXPECT_EQ(both->sso_post_url, "https://idp.example/sso/post");
+  auto no_post = read_idp_metadata(md(redirect), "settings.idp_metadata_url", "post");
+  ASSERT_FALSE(no_post);
+  EXPECT_EQ(no_post.error().code, errc::SamlMetadataInvalid);
+  EXPECT_EQ(no_post.error().extra["field"], "settings.idp_metadata_url");
+  EXPECT_TRUE(read_idp_metadata(md(redirect), "f", "redirect"));
+  EXPECT_FALSE(read_idp_metadata(md(post), "f", "redirect"));
+  EXPECT_FALSE(read_idp_metadata(md(redirect, false), "f", "redirect"));
+  EXPECT_FALSE(read_idp_metadata("<!DOCTYPE x>" + md(redirect), "f", "redirect"));
+  EXPECT_FALSE(read_idp_metadata(md(redirect).substr(0, 80), "f", "redirect"));
+
+  for (const char* url : {"ftp://idp.example/md", "http://idp.example/md", "file:///etc/passwd",
+                          "http://localhost.evil.example/md"}) {
+    auto f = fetch_idp_metadata(url);
+    ASSERT_FALSE(f) << url;
+    EXPECT_EQ(f.error().code, errc::ConnectionInvalid) << url;
+    EXPECT_EQ(f.error().extra["field"], "settings.idp_metadata_url");
+  }
+}
+
+// The refresh schedule: due after the interval, and after a failure not before the retry pause.
+TEST(SamlIdpMetadata, RefreshIsDueAfterTheIntervalAndRetriesAfterAPause) {
+  store::Connection c;
+  c.type = "saml";
+  c.settings = {{"idp_metadata_xml", "<x/>"}};
+  EXPECT_FALSE(IdpMetadataRefresher::is_due(c, 1'000'000'000));  // no URL: never
+  c.settings["idp_metadata_url"] = "https://idp.example/md";
+  c.settings["idp_metadata_fetched_at"] = 1'000'000;
+  c.settings["idp_metadata_attempted_at"] = 1'000'000;
+  const int64_t day = kDefaultIdpMetadataRefreshS * 1000;
+  EXPECT_FALSE(IdpMetadataRefresher::is_due(c, 1'000'000 + day - 1));
+  EXPECT_TRUE(IdpMetadataRefresher::is_due(c, 1'000'000 + day));
+  // A failed attempt a minute ago: wait for the pause (5 minutes at most).
+  c.settings["idp_metadata_attempted_at"] = 1'000'000 + day;
+  EXPECT_FALSE(IdpMetadataRefresher::is_due(c, 1'000'000 + day + 299'999));
+  EXPECT_TRUE(IdpMetadataRefresher::is_due(c, 1'000'000 + day + 300'000));
+  // A short interval is its own pause.
+  c.settings["idp_metadata_refresh_s"] = 10;
+  c.settings["idp_metadata_fetched_at"] = 5'000'000;
+  c.settings["idp_metadata_attempted_at"] = 5'000'000;
+  EXPECT_FALSE(IdpMetadataRefresher::is_due(c, 5'009'999));
+  EXPECT_TRUE(IdpMetadataRefresher::is_due(c, 5'010'000));
+  c.type = "oidc";
+  EXPECT_FALSE(IdpMetadataRefresher::is_due(c, 9'000'000'000));
+}
+
+// SP metadata: RequestedAttributes from the catalog, named as the preset's vendor sends them.
+TEST(SamlSpMetadata, RequestedAttributesFollowThePreset) {
+  store::Connection c;
+  c.id = "c1";
+  c.organization_id = "o1";
+  c.name = "Acme & Co";
+  c.settings = {{"preset", "okta"},
+                {"sp",
+                 {{"entity_id", "https://gh.example/sandbox/saml/o1/c1"},
+                  {"acs_url", "https://gh.example/sandbox/login/callback/c1"}}}};
+  const auto& catalog = catalog::default_catalog();
+  const std::string okta = sp_metadata("", "", c, &catalog);
+  EXPECT_NE(okta.find("<md:ServiceName xml:lang=\"en\">Acme &amp; Co</md:ServiceName>"),
+            std::string::npos)
+      << okta;
+  EXPECT_NE(okta.find("<md:RequestedAttribute Name=\"email\" "
+                      "NameFormat=\"urn:oasis:names:tc:SAML:2.0:attrname-format:basic\" "
+                      "FriendlyName=\"email\"/>"),
+            std::string::npos)
+      << okta;
+  EXPECT_NE(okta.find("Name=\"firstName\""), std::string::npos);
+  EXPECT_EQ(okta.find("schemas.xmlsoap.org"), std::string::npos);
+  // After the ACS, as the schema orders SPSSODescriptor's children.
+  EXPECT_LT(okta.find("AssertionConsumerService"), okta.find("AttributeConsumingService"));
+  c.settings["preset"] = "adfs";
+  const std::string adfs = sp_metadata("", "", c, &catalog);
+  EXPECT_NE(
+      adfs.find("Name=\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
+                "emailaddress\" NameFormat=\"urn:oasis:names:tc:SAML:2.0:attrname-format:uri\""),
+      std::string::npos)
+      << adfs;
+  // Without a catalog (Lasso's copy), no service; with an empty catalog, none either.
+  EXPECT_EQ(sp_metadata("", "", c).find("AttributeConsumingService"), std::string::npos);
+  catalog::Catalog empty;
+  EXPECT_EQ(sp_metadata("", "", c, &empty).find("AttributeConsumingService"), std::string::npos);
 }
 
 }  // namespace

@@ -4,7 +4,10 @@
 // ids answer not-found).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "federation/error_codes.h"
+#include "store/connection_walk.h"
 #include "test_store.h"
 
 namespace gh::store {
@@ -140,6 +143,45 @@ TEST_P(ConnectionConformance, CreateReadListAndIsolation) {
       [&](Repositories& r) { return r.connections().list(env_b_.id, acme_.id); });
   ASSERT_TRUE(none);
   EXPECT_TRUE(none->empty());
+}
+
+// The scheduler's walk (SAML metadata refresh): one type across environments and
+// organizations, by id, in pages.
+TEST_P(ConnectionConformance, ListOfTypeWalksEveryTenantInPages) {
+  std::vector<std::string> ids;
+  for (const auto* org : {&acme_, &globex_, &acme_b_}) {
+    auto c = create(*org, "walk");
+    ASSERT_TRUE(c) << c.error().text();
+    ids.push_back(c->id);
+  }
+  auto saml = store_->transact<Connection>([&](Repositories& r) {
+    Connection c;
+    c.environment_id = acme_.environment_id;
+    c.organization_id = acme_.id;
+    c.type = "saml";
+    c.name = "saml one";
+    return r.connections().create(c);
+  });
+  ASSERT_TRUE(saml) << saml.error().text();
+  std::sort(ids.begin(), ids.end());
+  auto page = [&](const std::string& type, const std::string& after, int64_t limit) {
+    return *store_->read<std::vector<Connection>>(
+        [&](Repositories& r) { return connections_of_type(r, type, after, limit); });
+  };
+  auto first = page("test", "", 2);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].id, ids[0]);
+  EXPECT_EQ(first[1].id, ids[1]);
+  auto rest = page("test", first[1].id, 2);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].id, ids[2]);
+  EXPECT_EQ(rest[0].type, "test");
+  EXPECT_TRUE(page("test", ids[2], 2).empty());
+  auto only_saml = page("saml", "", 10);
+  ASSERT_EQ(only_saml.size(), 1u);
+  EXPECT_EQ(only_saml[0].id, saml->id);
+  EXPECT_EQ(only_saml[0].organization_id, acme_.id);
+  EXPECT_TRUE(page("oidc", "", 10).empty());
 }
 
 TEST_P(ConnectionConformance, UpdateWithVersionsAndRemove) {

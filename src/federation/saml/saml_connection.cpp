@@ -13,6 +13,7 @@
 #include "federation/attributes.h"
 #include "federation/error_codes.h"
 #include "federation/saml/error_codes.h"
+#include "federation/saml/idp_metadata.h"
 #include "federation/saml/lasso.h"
 #include "federation/saml/relay_state.h"
 #include "federation/saml/sp_keys.h"
@@ -31,7 +32,6 @@ constexpr const char* kUnspecified = "urn:oasis:names:tc:SAML:1.1:nameid-format:
 constexpr const char* kBearer = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 constexpr const char* kEntraAuthnMethods =
     "http://schemas.microsoft.com/claims/authnmethodsreferences";
-constexpr size_t kMaxMetadataBytes = 256 * 1024;
 
 Error invalid(const std::string& field, const std::string& message) {
   Error e(errc::ConnectionInvalid, message);
@@ -109,92 +109,20 @@ const nlohmann::json& acr_mapping_of(const store::Connection& c) {
                                                              : default_acr_mapping();
 }
 
-// Entra's authnmethodsreferences values (and the plain RFC 8176 ones) to amr.
+// Entra's authnmethodsreferences values, the SAML 2.0 authentication context classes (SAML
+// authn context §3.4) and the plain RFC 8176 values to amr: the last segment of a URI decides.
 std::optional<std::string> amr_of(const std::string& method) {
   const std::string m = lower(method);
-  auto ends = [&](std::string_view tail) {
-    return m.size() >= tail.size() && m.compare(m.size() - tail.size(), tail.size(), tail) == 0;
-  };
-  if (ends("/multipleauthn") || m == "mfa") return "mfa";
-  if (ends("/password") || m == "pwd") return "pwd";
-  if (ends("/x509") || m == "hwk") return "hwk";
-  if (ends("/windows") || ends("/kerberos")) return "pwd";
-  if (m == "otp" || ends("/otp")) return "otp";
+  const size_t cut = m.find_last_of("/:");
+  const std::string tail = cut == std::string::npos ? m : m.substr(cut + 1);
+  if (tail == "multipleauthn" || tail == "mobiletwofactorcontract" || m == "mfa") return "mfa";
+  if (tail == "password" || tail == "passwordprotectedtransport" || tail == "windows" ||
+      tail == "kerberos" || m == "pwd") {
+    return "pwd";
+  }
+  if (tail == "x509" || tail == "smartcardpki" || m == "hwk") return "hwk";
+  if (tail == "otp" || tail == "timesynctoken") return "otp";
   return std::nullopt;
-}
-
-// --- IdP metadata, read once at validation with libxml2 (no DTD, no network) -----------------
-
-struct IdpMetadata {
-  std::string entity_id;
-  std::string sso_redirect_url;
-};
-
-Result<IdpMetadata> read_idp_metadata(const std::string& xml) {
-  auto bad = [](const std::string& why) {
-    Error e(errc::SamlMetadataInvalid, {}, why);
-    e.extra["field"] = "settings.idp_metadata_xml";
-    return e;
-  };
-  if (xml.size() > kMaxMetadataBytes) return fail(bad("larger than 256 KiB"));
-  if (xml.find("<!DOCTYPE") != std::string::npos || xml.find("<!ENTITY") != std::string::npos) {
-    return fail(bad("a DTD is not accepted"));
-  }
-  XmlDocPtr doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "metadata.xml", nullptr,
-                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
-  if (!doc) return fail(bad("not well-formed XML"));
-  constexpr const char* md = "urn:oasis:names:tc:SAML:2.0:metadata";
-  auto is = [](const xmlNode* n, const char* ns, const char* name) {
-    return n && n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->ns->href, BAD_CAST ns) &&
-           xmlStrEqual(n->name, BAD_CAST name);
-  };
-  auto prop = [](const xmlNode* n, const char* name) {
-    xmlChar* v = xmlGetNoNsProp(const_cast<xmlNode*>(n), BAD_CAST name);
-    std::string out = v ? reinterpret_cast<const char*>(v) : "";
-    if (v) xmlFree(v);
-    return out;
-  };
-  xmlNode* root = xmlDocGetRootElement(doc.get());
-  if (!is(root, md, "EntityDescriptor")) return fail(bad("the root is not md:EntityDescriptor"));
-  IdpMetadata out;
-  out.entity_id = prop(root, "entityID");
-  if (out.entity_id.empty() || out.entity_id.size() > 1024) return fail(bad("no entityID"));
-  bool idp = false, cert = false;
-  for (xmlNode* d = root->children; d; d = d->next) {
-    if (!is(d, md, "IDPSSODescriptor")) continue;
-    idp = true;
-    for (xmlNode* e = d->children; e; e = e->next) {
-      if (is(e, md, "SingleSignOnService") &&
-          prop(e, "Binding") == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" &&
-          out.sso_redirect_url.empty()) {
-        out.sso_redirect_url = prop(e, "Location");
-      }
-      if (is(e, md, "KeyDescriptor") && prop(e, "use") != "encryption") {
-        // A signing certificate somewhere below (ds:KeyInfo/ds:X509Data/ds:X509Certificate).
-        std::vector<xmlNode*> stack{e};
-        while (!stack.empty()) {
-          xmlNode* n = stack.back();
-          stack.pop_back();
-          if (n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, BAD_CAST "X509Certificate")) {
-            cert = true;
-          }
-          for (xmlNode* c = n->children; c; c = c->next) stack.push_back(c);
-        }
-      }
-    }
-  }
-  if (!idp) return fail(bad("no IDPSSODescriptor"));
-  if (out.sso_redirect_url.rfind("https://", 0) != 0 &&
-      out.sso_redirect_url.rfind("http://", 0) != 0) {
-    return fail(bad("no SingleSignOnService with the HTTP-Redirect binding"));
-  }
-  if (!cert) return fail(bad("no signing certificate (KeyDescriptor with X509Certificate)"));
-  // Lasso must accept it too (it verifies with these keys only).
-  ensure_lasso();
-  std::unique_ptr<LassoProvider, GObjectUnref> provider(
-      lasso_provider_new_from_buffer(LASSO_PROVIDER_ROLE_IDP, xml.c_str(), nullptr, nullptr));
-  if (!provider) return fail(bad("Lasso could not load it as IdP metadata"));
-  return out;
 }
 
 // --- the Lasso server for one connection ------------------------------------------------------
@@ -330,6 +258,37 @@ Error lasso_error(int rc) {
   }
 }
 
+// SAML metadata §2.4.4.1: the attributes this SP reads, named as the connection's preset vendor
+// sends them (every vendor's names for `generic`), from the catalog's SAML sources. Omitted when
+// none (the schema wants at least one RequestedAttribute).
+std::string attribute_consuming_service(const catalog::Catalog& catalog,
+                                        const store::Connection& c) {
+  const std::string preset = setting(c, "preset", "generic");
+  std::string requested;
+  std::vector<std::string> seen;
+  for (const auto& def : catalog.attributes) {
+    if (def.deprecated) continue;
+    for (const auto& src : def.sources.saml) {
+      if (src.name.empty() || (preset != "generic" && src.vendor != preset)) continue;
+      if (std::find(seen.begin(), seen.end(), src.name) != seen.end()) continue;
+      seen.push_back(src.name);
+      requested += "<md:RequestedAttribute Name=\"" + xml_escape(src.name) + "\"";
+      if (!src.name_format.empty()) {
+        requested += " NameFormat=\"" + xml_escape(src.name_format) + "\"";
+      }
+      // No isRequired: each value may come from elsewhere (the email from an emailAddress
+      // NameID, a generic connection's attribute under any vendor's name), and IdPs that
+      // enforce isRequired would refuse to answer.
+      requested += " FriendlyName=\"" + xml_escape(def.name) + "\"/>";
+    }
+  }
+  if (requested.empty()) return {};
+  return "<md:AttributeConsumingService index=\"0\" isDefault=\"true\">"
+         "<md:ServiceName xml:lang=\"en\">" +
+         xml_escape(c.name.empty() ? std::string("Gatehouse") : c.name) + "</md:ServiceName>" +
+         requested + "</md:AttributeConsumingService>";
+}
+
 }  // namespace
 
 // --- URLs and SP metadata ----------------------------------------------------------------------
@@ -347,7 +306,8 @@ std::string sp_metadata_url(const std::string& public_url, const std::string& en
   return sp_entity_id(public_url, env_name, c) + "/metadata";
 }
 
-std::string sp_metadata(const std::string&, const std::string&, const store::Connection& c) {
+std::string sp_metadata(const std::string&, const std::string&, const store::Connection& c,
+                        const catalog::Catalog* catalog) {
   const auto& sp = sp_of(c);
   const std::string signing = certificate_body(sp.value("signing_certificate", ""));
   const std::string encryption = certificate_body(sp.value("encryption_certificate", ""));
@@ -379,6 +339,7 @@ std::string sp_metadata(const std::string&, const std::string&, const store::Con
   x += "<md:AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" "
        "Location=\"" +
        xml_escape(sp.value("acs_url", "")) + "\" index=\"0\" isDefault=\"true\"/>";
+  if (catalog) x += attribute_consuming_service(*catalog, c);
   x += "</md:SPSSODescriptor></md:EntityDescriptor>\n";
   return x;
 }
@@ -448,8 +409,12 @@ Result<StartResult> SamlConnection::start(const StartRequest& request, Trace& tr
   LassoLoginPtr login(lasso_login_new(server->get()));
   if (!login) return fail(Error(errc::ServerInternal, {}, "lasso_login_new"));
   LassoProfile* profile = LASSO_PROFILE(login.get());
-  if (int rc = lasso_login_init_authn_request(login.get(), const_cast<char*>(idp_entity.c_str()),
-                                              LASSO_HTTP_METHOD_REDIRECT);
+  // SAML bindings §3.4 (HTTP-Redirect: deflated, signed over the query) or §3.5 (HTTP-POST: an
+  // auto-posted form, the XML itself signed with an enveloped signature).
+  const bool post = setting(row_, "authn_request_binding", "redirect") == "post";
+  if (int rc = lasso_login_init_authn_request(
+          login.get(), const_cast<char*>(idp_entity.c_str()),
+          post ? LASSO_HTTP_METHOD_POST : LASSO_HTTP_METHOD_REDIRECT);
       rc != 0) {
     return fail(
         Error(errc::ServerInternal, {}, std::string("AuthnRequest: ") + lasso_strerror(rc)));
@@ -506,13 +471,19 @@ Result<StartResult> SamlConnection::start(const StartRequest& request, Trace& tr
   }
   StartResult r;
   r.url = str(profile->msg_url);
-  if (!request.login_hint.empty() && r.url.find("login_hint=") == std::string::npos) {
+  if (post) {
+    if (r.url.empty() || !profile->msg_body) {
+      return fail(Error(errc::ServerInternal, {}, "AuthnRequest: Lasso built no POST form"));
+    }
+    r.form = {{"SAMLRequest", str(profile->msg_body)}, {"RelayState", relay}};
+  } else if (!request.login_hint.empty() && r.url.find("login_hint=") == std::string::npos) {
     // Okta, Entra ID and Google read a login hint from the query (outside the signature).
     r.url += "&login_hint=" + percent_encode(request.login_hint);
   }
   nlohmann::json refs_json = refs;
   trace.step("saml.authn_request", {{"id", id},
-                                    {"destination", setting(row_, "idp_sso_url", "")},
+                                    {"binding", post ? "HTTP-POST" : "HTTP-Redirect"},
+                                    {"destination", r.url.substr(0, r.url.find('?'))},
                                     {"issuer", sp_of(row_).value("entity_id", "")},
                                     {"signed", sign},
                                     {"force_authn", request.force_authn},
@@ -895,11 +866,13 @@ Result<bool> SamlFactory::validate(const store::Environment& environment, store:
                                    const ConnectionDeps& deps) const {
   if (!c.settings.is_object()) return fail(invalid("settings", "'settings' must be an object"));
   static const std::vector<std::string> known = {
-      "idp_metadata_xml", "preset", "subject_attribute", "want_assertions_signed",
-      "sign_authn_requests", "allow_sha1", "allow_legacy_encryption", "clock_skew_s",
-      "authn_context_comparison", "authn_context_policy", "guest_domains",
+      "idp_metadata_xml", "idp_metadata_url", "idp_metadata_refresh_s", "preset",
+      "subject_attribute", "want_assertions_signed", "sign_authn_requests", "authn_request_binding",
+      "allow_sha1", "allow_legacy_encryption", "clock_skew_s", "authn_context_comparison",
+      "authn_context_policy", "guest_domains",
       // derived or server-owned
-      "idp_entity_id", "idp_sso_url", "sp"};
+      "idp_entity_id", "idp_sso_url", "idp_sso_post_url", "idp_metadata_fetched_from",
+      "idp_metadata_fetched_at", "idp_metadata_attempted_at", "idp_metadata_refresh_error", "sp"};
   for (auto it = c.settings.begin(); it != c.settings.end(); ++it) {
     if (std::find(known.begin(), known.end(), it.key()) == known.end()) {
       return fail(invalid("settings." + it.key(), "A SAML connection has no setting '" + it.key() +
@@ -910,10 +883,37 @@ Result<bool> SamlFactory::validate(const store::Environment& environment, store:
   if (creating && c.settings.contains("sp")) {
     return fail(invalid("settings.sp", "'settings.sp' is generated by Gatehouse"));
   }
-  if (!c.settings.contains("idp_metadata_xml") || !c.settings["idp_metadata_xml"].is_string()) {
-    return fail(
-        invalid("settings.idp_metadata_xml",
-                "A SAML connection needs 'settings.idp_metadata_xml' (the IdP's metadata)"));
+  const bool from_url = c.settings.contains("idp_metadata_url");
+  if (from_url) {
+    if (!c.settings["idp_metadata_url"].is_string()) {
+      return fail(invalid("settings.idp_metadata_url", "'idp_metadata_url' is a URL"));
+    }
+    if (creating && c.settings.contains("idp_metadata_xml")) {
+      return fail(invalid("settings.idp_metadata_xml",
+                          "Give 'idp_metadata_xml' or 'idp_metadata_url', not both"));
+    }
+    if (c.settings.contains("idp_metadata_refresh_s")) {
+      const auto& v = c.settings["idp_metadata_refresh_s"];
+      if (!v.is_number_integer() || v.get<int64_t>() < kMinIdpMetadataRefreshS ||
+          v.get<int64_t>() > kMaxIdpMetadataRefreshS) {
+        return fail(invalid("settings.idp_metadata_refresh_s",
+                            "'idp_metadata_refresh_s' is 10 to 604800 seconds"));
+      }
+    }
+  } else {
+    if (c.settings.contains("idp_metadata_refresh_s")) {
+      return fail(invalid("settings.idp_metadata_refresh_s",
+                          "'idp_metadata_refresh_s' applies to 'idp_metadata_url' only"));
+    }
+    for (const char* derived : {"idp_metadata_fetched_from", "idp_metadata_fetched_at",
+                                "idp_metadata_attempted_at", "idp_metadata_refresh_error"}) {
+      c.settings.erase(derived);
+    }
+    if (!c.settings.contains("idp_metadata_xml") || !c.settings["idp_metadata_xml"].is_string()) {
+      return fail(invalid("settings.idp_metadata_xml",
+                          "A SAML connection needs 'settings.idp_metadata_xml' (the IdP's "
+                          "metadata) or 'settings.idp_metadata_url'"));
+    }
   }
   for (const char* b :
        {"want_assertions_signed", "sign_authn_requests", "allow_sha1", "allow_legacy_encryption"}) {
@@ -938,6 +938,7 @@ Result<bool> SamlFactory::validate(const store::Environment& environment, store:
     return ok;
   if (auto ok = one_of("authn_context_comparison", {"exact", "minimum"}); !ok) return ok;
   if (auto ok = one_of("authn_context_policy", {"fail", "report"}); !ok) return ok;
+  if (auto ok = one_of("authn_request_binding", {"redirect", "post"}); !ok) return ok;
   if (c.settings.contains("subject_attribute") &&
       (!c.settings["subject_attribute"].is_string() ||
        c.settings["subject_attribute"].get<std::string>().size() > 512)) {
@@ -971,10 +972,37 @@ Result<bool> SamlFactory::validate(const store::Environment& environment, store:
       return fail(invalid("acr_mapping", "'acr_mapping' maps upstream levels to acr strings"));
     }
   }
-  auto md = read_idp_metadata(c.settings["idp_metadata_xml"].get<std::string>());
+  // The IdP metadata: fetched when the connection names a URL and has no copy of it yet (new,
+  // another URL, or a PATCH that leaves idp_metadata_xml out to fetch again); else the XML.
+  const std::string binding = setting(c, "authn_request_binding", "redirect");
+  if (from_url) {
+    const std::string url = c.settings["idp_metadata_url"].get<std::string>();
+    if (creating || !c.settings.contains("idp_metadata_xml") ||
+        setting(c, "idp_metadata_fetched_from", "") != url) {
+      auto fetched = fetch_idp_metadata(url);
+      if (!fetched) return fail(fetched.error());
+      // Checked as a document of the URL, before it replaces anything.
+      if (auto md = read_idp_metadata(*fetched, "settings.idp_metadata_url", binding); !md) {
+        return fail(md.error());
+      }
+      const int64_t now = deps.clock.now_ms();
+      c.settings["idp_metadata_xml"] = std::move(*fetched);
+      c.settings["idp_metadata_fetched_from"] = url;
+      c.settings["idp_metadata_fetched_at"] = now;
+      c.settings["idp_metadata_attempted_at"] = now;
+      c.settings.erase("idp_metadata_refresh_error");
+    }
+  }
+  if (!c.settings["idp_metadata_xml"].is_string()) {
+    return fail(invalid("settings.idp_metadata_xml", "'idp_metadata_xml' is the metadata XML"));
+  }
+  auto md = read_idp_metadata(c.settings["idp_metadata_xml"].get<std::string>(),
+                              from_url ? "settings.idp_metadata_url" : "settings.idp_metadata_xml",
+                              binding);
   if (!md) return fail(md.error());
   c.settings["idp_entity_id"] = md->entity_id;
   c.settings["idp_sso_url"] = md->sso_redirect_url;
+  c.settings["idp_sso_post_url"] = md->sso_post_url;
 
   // The SP: ids first (URLs name the connection), then keys generated once and sealed.
   if (creating) c.id = new_uuid_v7(deps.clock);

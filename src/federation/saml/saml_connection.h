@@ -4,11 +4,12 @@
 // algorithms on the bytes, Lasso verifies signatures (keys from the IdP metadata only) and
 // decrypts, then each SAML condition is checked here with its own error code.
 //
-// settings (admin input): idp_metadata_xml (required), preset (okta | entra_id | google | adfs
-// | ping | generic), subject_attribute, want_assertions_signed (default true; false accepts a
-// signed Response around an unsigned assertion), sign_authn_requests (default true),
-// allow_sha1, allow_legacy_encryption (AES-CBC, RSA 1.5), clock_skew_s (default 120, <= 300),
-// authn_context_comparison (exact | minimum), authn_context_policy (fail | report),
+// settings (admin input): idp_metadata_xml or idp_metadata_url (fetched, refreshed every
+// idp_metadata_refresh_s by metadata_refresh.h), authn_request_binding (redirect | post), preset
+// (okta | entra_id | google | adfs | ping | generic), subject_attribute, want_assertions_signed
+// (default true; false accepts a signed Response around an unsigned assertion), sign_authn_requests
+// (default true), allow_sha1, allow_legacy_encryption (AES-CBC, RSA 1.5), clock_skew_s (default
+// 120, <= 300), authn_context_comparison (exact | minimum), authn_context_policy (fail | report),
 // guest_domains. Server-owned, under settings.sp: the SP certificates and the sealed keys.
 // acr_mapping: {AuthnContextClassRef or amr value: Gatehouse acr}.
 #pragma once
@@ -27,9 +28,10 @@ std::string acs_url(const std::string& public_url, const std::string& env_name,
                     const store::Connection& c);
 std::string sp_metadata_url(const std::string& public_url, const std::string& env_name,
                             const store::Connection& c);
-// The SP metadata document (what sp_metadata_url serves).
+// The SP metadata document (what sp_metadata_url serves). With the organization's effective
+// catalog, an AttributeConsumingService lists the attributes read (the preset's SAML names).
 std::string sp_metadata(const std::string& public_url, const std::string& env_name,
-                        const store::Connection& c);
+                        const store::Connection& c, const catalog::Catalog* catalog = nullptr);
 
 // "2026-12-01T05:00:00Z" (fractions and offsets allowed) to Unix milliseconds.
 std::optional<int64_t> parse_saml_time(std::string_view text);

@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "catalog/service.h"
 #include "federation/connection_service.h"
 #include "http/router.h"
 #include "tenancy/environment_cache.h"
@@ -12,6 +13,7 @@
 namespace gh::federation::saml {
 
 void add_saml_routes(http::Router& router, tenancy::EnvironmentCache& environments,
-                     std::shared_ptr<ConnectionService> connections);
+                     std::shared_ptr<ConnectionService> connections,
+                     catalog::CatalogService* catalogs = nullptr);
 
 }  // namespace gh::federation::saml
