@@ -8,7 +8,8 @@
 // and creates no user.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
@@ -616,7 +617,7 @@ async function startPostLogin(c) {
     response_type: 'code', client_id: demo.client_id, redirect_uri: demo.redirect_uri,
     scope: 'openid email profile', state: randomBytes(8).toString('hex'),
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256', connection: c.id,
+    code_challenge_method: 'S256', connection: c.id, login_hint: 'jane@example.test',
   });
   const jar = new CookieJar();
   let url = `${srv.url}/sandbox/oauth2/authorize?${q}`;
@@ -667,7 +668,7 @@ test('HTTP-POST AuthnRequest: auto-posted form with a CSP nonce, enveloped RSA-S
   // The binding needs an HTTP-POST SingleSignOnService in the IdP metadata.
   const redirectOnly = await call('POST', `/organizations/${demo.organization_id}/connections`, {
     type: 'saml', name: 'POST without endpoint',
-    settings: { authn_request_binding: 'post', idp_metadata_xml: idpMetadata().replace(/<[^<]*SingleSignOnService[^>]*HTTP-POST[^>]*\/>/, '') },
+    settings: { authn_request_binding: 'post', idp_metadata_xml: idpMetadata().replace(/<(\w+:)?SingleSignOnService[^>]*HTTP-POST[^>]*>(<\/(\w+:)?SingleSignOnService>)?/, '') },
   });
   assert.equal(redirectOnly.status, 400, JSON.stringify(redirectOnly.body));
   assert.equal(redirectOnly.body.code, 'saml.metadata_invalid');
@@ -703,7 +704,17 @@ test('SP metadata: an AttributeConsumingService with the preset vendor\'s attrib
   if (schema) {
     const file = path.join(dir, 'sp-metadata.xml');
     writeFileSync(file, okta);
-    execFileSync('xmllint', ['--noout', '--nonet', '--schema', schema, file], { stdio: 'pipe' });
+    // The schema imports XML DSig, XML Enc and xml.xsd by their W3C URLs: a catalog maps them to
+    // the local copies beside it (no network).
+    const local = path.dirname(schema);
+    const catalog = path.join(dir, 'schema-catalog.xml');
+    writeFileSync(catalog, `<?xml version="1.0"?>
+<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">
+<system systemId="http://www.w3.org/TR/2002/REC-xmldsig-core-20020212/xmldsig-core-schema.xsd" uri="file://${local}/xmldsig-core-schema.xsd"/>
+<system systemId="http://www.w3.org/TR/2002/REC-xmlenc-core-20021210/xenc-schema.xsd" uri="file://${local}/xenc-schema.xsd"/>
+<system systemId="http://www.w3.org/2001/xml.xsd" uri="file://${local}/xml.xsd"/>
+</catalog>`);
+    execFileSync('xmllint', ['--noout', '--nonet', '--schema', schema, file], { stdio: 'pipe', env: { ...process.env, XML_CATALOG_FILES: catalog } });
   }
 });
 
@@ -798,7 +809,7 @@ const PY_SSO = `${IDP_SSO}/pysaml2`;  // startLogin() follows redirects until ID
 const PY_SSO_POST = `${IDP_SSO}/pysaml2/post`;
 
 function pysaml2(input) {
-  const out = execFileSync('python3', [PYSAML2], { input: JSON.stringify(input), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  const out = execFileSync('/usr/bin/python3', [PYSAML2], { input: JSON.stringify(input), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
   return JSON.parse(out);
 }
 
@@ -810,9 +821,12 @@ test('python3-pysaml2 as the IdP: it verifies our signed AuthnRequest (Redirect 
   };
   const { metadata } = pysaml2({ ...base, mode: 'metadata' });
   assert.match(metadata, new RegExp(`entityID="${PY_ENTITY}"`));
-  const py = await createConnection('pysaml2', { idp_metadata_xml: metadata });
-  const pyLegacy = await createConnection('pysaml2 legacy', { idp_metadata_xml: metadata, allow_legacy_encryption: true });
-  const pyPost = await createConnection('pysaml2 POST', { idp_metadata_xml: metadata, authn_request_binding: 'post' });
+  // pysaml2 names the email through its own attribute maps (urn:mace:dir:attribute-def:email,
+  // basic format): the connection's attribute_mapping names that SAML attribute.
+  const mapping = { attribute_mapping: { claims: { email: 'urn:mace:dir:attribute-def:email', given_name: 'firstName', family_name: 'lastName' } } };
+  const py = await createConnection('pysaml2', { idp_metadata_xml: metadata }, mapping);
+  const pyLegacy = await createConnection('pysaml2 legacy', { idp_metadata_xml: metadata, allow_legacy_encryption: true }, mapping);
+  const pyPost = await createConnection('pysaml2 POST', { idp_metadata_xml: metadata, authn_request_binding: 'post' }, mapping);
 
   // One SP-initiated login answered by pysaml2; returns the ACS answer and what pysaml2 said.
   async function viaPysaml2(c, encrypt) {
@@ -874,8 +888,10 @@ test('the CLI: gatehouse connection create/get with a saml body (metadata fetche
   const base = await metadataServer();
   served = { status: 200, body: idpMetadata() };
   const flags = ['--data-dir', dir, '--log-level', 'warn'];
-  const created = JSON.parse(cli(['connection', 'create', '--org', demo.organization_id, ...flags, '--json',
-    JSON.stringify({ type: 'saml', name: 'From the CLI', domains: ['example.test'], settings: { idp_metadata_url: `${base}/metadata`, preset: 'adfs' } })]));
+  // Asynchronously: the IdP's metadata is served by this process's event loop.
+  const { stdout } = await promisify(execFile)(process.env.GATEHOUSE_BIN, ['connection', 'create', '--org', demo.organization_id, ...flags, '--json',
+    JSON.stringify({ type: 'saml', name: 'From the CLI', domains: ['example.test'], settings: { idp_metadata_url: `${base}/metadata`, preset: 'adfs' } })]);
+  const created = JSON.parse(stdout);
   assert.equal(created.type, 'saml');
   assert.equal(created.settings.idp_entity_id, IDP_ENTITY);
   assert.equal(created.settings.idp_metadata_xml, served.body);
