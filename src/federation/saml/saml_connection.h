@@ -1,5 +1,6 @@
 // The `saml` connection type (issue 8, docs/saml.md): Gatehouse as a SAML 2.0 service provider
-// per connection. start() sends an AuthnRequest by HTTP-Redirect (signed RSA-SHA256 unless
+// per connection. start() sends an AuthnRequest by HTTP-Redirect, or by HTTP-POST as an
+// auto-posted form (signed RSA-SHA256 over the query or enveloped in the XML, unless
 // settings.sign_authn_requests is false); finish() is the ACS: xml_guard.h checks the shape and
 // algorithms on the bytes, Lasso verifies signatures (keys from the IdP metadata only) and
 // decrypts, then each SAML condition is checked here with its own error code.
