@@ -603,8 +603,10 @@ const std::vector<Migration>& migrations() {
                  AND json_type(e.value, '$.value') = 'text'
                  AND json_extract(e.value, '$.value') <> '')"),
           "CREATE INDEX scim_resources_user ON scim_resources (organization_id, user_id)",
+          // Without resource_type: with it, this index had as many equality columns as the
+          // externalId/displayName ones and the planners took it for those filters.
           "CREATE INDEX scim_resources_updated ON scim_resources (organization_id, directory_id, "
-          "resource_type, updated_at)",
+          "updated_at)",
           std::string("CREATE TABLE scim_deactivations (seq ") +
               (pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT") + R"(,
                organization_id TEXT NOT NULL,

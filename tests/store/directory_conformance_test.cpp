@@ -383,9 +383,20 @@ TEST_P(DirectoryConformance, EveryEmailIsIndexedRewrittenAndTenantScoped) {
 // index serves the query) and never walks the directory.
 TEST_P(DirectoryConformance, FilterIndexesAreUsedByThePlanner) {
   auto d = *make_dir(acme_, "Entra");
-  for (int i = 0; i < 20; ++i) {
+  // Enough rows that selectivity, not a tiny table's flat costs, decides.
+  for (int i = 0; i < 200; ++i) {
     ASSERT_TRUE(add_user(d, "u" + std::to_string(i), "ext" + std::to_string(i),
                          {"u" + std::to_string(i) + "@acme.example"}));
+    ASSERT_TRUE(write<ScimResource>([&](auto& r) {
+      ScimResource g;
+      g.directory_id = d.id;
+      g.environment_id = env_a_.id;
+      g.organization_id = acme_.id;
+      g.type = "Group";
+      g.display_name = "group " + std::to_string(i);
+      g.document = {{"displayName", g.display_name}};
+      return r.create_resource(g);
+    }));
   }
   const std::vector<std::tuple<ScimIndex, std::string, std::string>> cases = {
       {ScimIndex::user_name, "User", "scim_resources_user_name"},
@@ -395,7 +406,8 @@ TEST_P(DirectoryConformance, FilterIndexesAreUsedByThePlanner) {
   };
   for (const auto& [index, type, name] : cases) {
     auto plan = write<std::string>([&](auto& r) {
-      return r.query_plan(env_a_.id, acme_.id, d.id, type, index, "u7@acme.example");
+      return r.query_plan(env_a_.id, acme_.id, d.id, type, index,
+                          type == "Group" ? "group 7" : "u7@acme.example");
     });
     ASSERT_TRUE(plan) << plan.error().text();
     SCOPED_TRACE(*plan);
