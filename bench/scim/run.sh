@@ -25,6 +25,11 @@ token=$(echo "$dir" | python3 -c 'import json,sys; print(json.load(sys.stdin)["t
   --public-url "http://127.0.0.1:$port" 2>"$work/server.log" &
 pids+=($!)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+# The domain guard: bench.example is a guest domain of the demo organization.
+key=$(echo "$demo" | python3 -c 'import json,sys; print(json.load(sys.stdin)["admin_api_key"])')
+curl -sf -o /dev/null -X PUT "http://127.0.0.1:$port/api/v1/environments/sandbox/organizations/$org/policy" \
+  -H "Authorization: Bearer $key" -H 'Content-Type: application/json' -H 'If-Match: "v0"' \
+  -d '{"guest_domains":["bench.example"]}'
 
 for i in $(seq 1 "$PREFILL"); do
   curl -sf -o /dev/null -X POST "$base/Users" -H "Authorization: Bearer $token" \

@@ -1,11 +1,16 @@
 // `gatehouse directory create|list|get|pause|resume|delete|token-create|token-list|
-// token-revoke|requests`: the same operations as the admin API's directory routes, through the
-// same service (audited with actor "cli"). Tokens are printed once, at creation.
+// token-revoke|requests|reconciliation`: the same operations as the admin API's directory
+// routes, through the same service (audited with actor "cli"). Tokens are printed once, at
+// creation. Also the seed-demo step that gives the demo organization a directory.
+#include <algorithm>
 #include <iostream>
 
 #include "app/command_registry.h"
 #include "app/options.h"
+#include "app/seed.h"
 #include "directory/directory_service.h"
+#include "directory/error_codes.h"
+#include "tenancy/secrets.h"
 
 namespace gh::app {
 namespace {
@@ -150,6 +155,68 @@ GATEHOUSE_REGISTER_COMMAND(directory, [](CLI::App& root) {
       print(value_or_exit(s.service->request_log(s.env, a->org, a->id, 0, 50)));
     });
   }
+  {
+    auto [cmd, a] = add("reconciliation", "Show the directory's reconciliation report", true);
+    cmd->add_option("--untouched-days", a->expires_in_days, "Users untouched for N days (30)");
+    a->expires_in_days = 30;
+    cmd->callback([a = a, print] {
+      auto s = open_directory_session(a->flags, a->env);
+      print(value_or_exit(s.service->reconciliation(
+          s.env, a->org, a->id, static_cast<int>(std::clamp<int64_t>(a->expires_in_days, 0, 3650)),
+          50)));
+    });
+  }
 });
+
+namespace {
+// seed-demo: the demo organization gets a SCIM directory. Its token is created once and kept
+// in demo.json like the demo client secret (a new one is issued only when the record lost it);
+// scim_base_url follows the current public_url.
+const RegisterSeedStep kDirectoryStep(
+    {400, "scim directory", [](SeedContext& ctx) -> Result<bool> {
+       auto pepper = tenancy::load_or_create_pepper(ctx.config);
+       if (!pepper) return fail(pepper.error());
+       tenancy::TenancyService tenancy(ctx.store, tenancy::SecretHasher(std::move(*pepper)));
+       directory::DirectoryService service(ctx.store, tenancy, nullptr);
+       auto env = ctx.store.read<store::Environment>([&](store::Repositories& r) {
+         return r.environments().get(ctx.demo["environment"].get<std::string>());
+       });
+       if (!env) return fail(env.error());
+       const std::string org = ctx.demo["organization_id"].get<std::string>();
+       const tenancy::Actor actor{"system", "seed-demo", "", "local"};
+       const std::string name = "Demo directory";
+       std::optional<store::Directory> dir;
+       if (ctx.demo.contains("scim_directory_id")) {
+         auto d = service.get(*env, org, ctx.demo["scim_directory_id"].get<std::string>());
+         if (d) {
+           dir = *d;
+         } else if (d.error().code != errc::DirectoryNotFound) {
+           return fail(d.error());
+         }
+       }
+       if (!dir) {
+         auto all = service.list(*env, org);
+         if (!all) return fail(all.error());
+         for (const auto& d : *all) {
+           if (d.name == name) dir = d;
+         }
+         ctx.demo.erase("scim_token");
+       }
+       if (!dir) {
+         auto created = service.create(*env, org, {name, "seed-demo", 0}, actor);
+         if (!created) return fail(created.error());
+         dir = created->first;
+         ctx.demo["scim_token"] = created->second.secret;
+       } else if (!ctx.demo.contains("scim_token")) {
+         auto issued = service.issue_token(*env, org, dir->id, "seed-demo", 0, actor);
+         if (!issued) return fail(issued.error());
+         ctx.demo["scim_token"] = issued->secret;
+       }
+       ctx.demo["scim_directory_id"] = dir->id;
+       ctx.demo["scim_base_url"] =
+           directory::directory_json(*dir, ctx.config.public_url)["scim_base_url"];
+       return true;
+     }});
+}  // namespace
 
 }  // namespace gh::app

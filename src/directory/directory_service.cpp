@@ -1,5 +1,7 @@
 #include "directory/directory_service.h"
 
+#include <algorithm>
+
 #include "core/encoding.h"
 #include "core/log.h"
 #include "directory/error_codes.h"
@@ -125,7 +127,7 @@ Result<std::pair<store::Directory, IssuedToken>> DirectoryService::create(
     d.environment_id = env.id;
     d.organization_id = org_id;
     d.name = *name;
-    auto created = store::directories(repos).create(d);
+    auto created = repos.directories().create(d);
     if (!created) return fail(created.error());
     store::DirectoryToken t;
     t.directory_id = created->id;
@@ -135,7 +137,7 @@ Result<std::pair<store::Directory, IssuedToken>> DirectoryService::create(
     t.lookup = secret.lookup;
     t.secret_hash = secret.hash;
     t.expires_at_ms = in.token_expires_at_ms;
-    auto token = store::directories(repos).add_token(t);
+    auto token = repos.directories().add_token(t);
     if (!token) return fail(token.error());
     if (auto r = record(repos, env, *created, actor, "directory.created",
                         {{"name", created->name}, {"token_id", token->id}});
@@ -148,9 +150,8 @@ Result<std::pair<store::Directory, IssuedToken>> DirectoryService::create(
 
 Result<store::Directory> DirectoryService::get(const store::Environment& env,
                                                const std::string& org_id, std::string_view id) {
-  return store_.read<store::Directory>([&](store::Repositories& repos) {
-    return store::directories(repos).get(env.id, org_id, id);
-  });
+  return store_.read<store::Directory>(
+      [&](store::Repositories& repos) { return repos.directories().get(env.id, org_id, id); });
 }
 
 Result<std::vector<store::Directory>> DirectoryService::list(const store::Environment& env,
@@ -158,7 +159,7 @@ Result<std::vector<store::Directory>> DirectoryService::list(const store::Enviro
   return store_.read<std::vector<store::Directory>>(
       [&](store::Repositories& repos) -> Result<std::vector<store::Directory>> {
         if (auto org = repos.organizations().get(env.id, org_id); !org) return fail(org.error());
-        return store::directories(repos).list(env.id, org_id);
+        return repos.directories().list(env.id, org_id);
       });
 }
 
@@ -171,11 +172,10 @@ Result<store::Directory> DirectoryService::set_status(const store::Environment& 
   }
   return store_.transact<store::Directory>(
       [&](store::Repositories& repos) -> Result<store::Directory> {
-        auto current = store::directories(repos).get(env.id, org_id, id);
+        auto current = repos.directories().get(env.id, org_id, id);
         if (!current) return current;
         if (current->status == status) return current;
-        auto updated =
-            store::directories(repos).set_status(env.id, org_id, id, status, clock_.now_ms());
+        auto updated = repos.directories().set_status(env.id, org_id, id, status, clock_.now_ms());
         if (!updated) return updated;
         if (auto r = record(repos, env, *updated, actor, "directory.updated",
                             {{"status", {{"from", current->status}, {"to", updated->status}}}});
@@ -191,7 +191,7 @@ Result<store::Directory> DirectoryService::remove(const store::Environment& env,
                                                   const tenancy::Actor& actor) {
   return store_.transact<store::Directory>(
       [&](store::Repositories& repos) -> Result<store::Directory> {
-        auto removed = store::directories(repos).remove(env.id, org_id, id);
+        auto removed = repos.directories().remove(env.id, org_id, id);
         if (!removed) return removed;
         if (auto r =
                 record(repos, env, *removed, actor, "directory.deleted", {{"name", removed->name}});
@@ -215,7 +215,7 @@ Result<IssuedToken> DirectoryService::issue_token(const store::Environment& env,
   const tenancy::IssuedSecret secret =
       tenancy::issue_secret(kScimTokenPrefix, tenancy_.hasher(), random_);
   return store_.transact<IssuedToken>([&](store::Repositories& repos) -> Result<IssuedToken> {
-    auto d = store::directories(repos).get(env.id, org_id, directory_id);
+    auto d = repos.directories().get(env.id, org_id, directory_id);
     if (!d) return fail(d.error());
     store::DirectoryToken t;
     t.directory_id = d->id;
@@ -225,7 +225,7 @@ Result<IssuedToken> DirectoryService::issue_token(const store::Environment& env,
     t.lookup = secret.lookup;
     t.secret_hash = secret.hash;
     t.expires_at_ms = expires_at_ms;
-    auto token = store::directories(repos).add_token(t);
+    auto token = repos.directories().add_token(t);
     if (!token) return fail(token.error());
     if (auto r = record(repos, env, *d, actor, "directory.token_created",
                         {{"token_id", token->id}, {"name", token->name}});
@@ -240,7 +240,7 @@ Result<std::vector<store::DirectoryToken>> DirectoryService::tokens(const store:
                                                                     const std::string& org_id,
                                                                     std::string_view directory_id) {
   return store_.read<std::vector<store::DirectoryToken>>([&](store::Repositories& repos) {
-    return store::directories(repos).list_tokens(env.id, org_id, directory_id);
+    return repos.directories().list_tokens(env.id, org_id, directory_id);
   });
 }
 
@@ -251,12 +251,12 @@ Result<store::DirectoryToken> DirectoryService::revoke_token(const store::Enviro
                                                              const tenancy::Actor& actor) {
   return store_.transact<store::DirectoryToken>(
       [&](store::Repositories& repos) -> Result<store::DirectoryToken> {
-        auto d = store::directories(repos).get(env.id, org_id, directory_id);
+        auto d = repos.directories().get(env.id, org_id, directory_id);
         if (!d) return fail(d.error());
-        auto before = store::directories(repos).list_tokens(env.id, org_id, directory_id);
+        auto before = repos.directories().list_tokens(env.id, org_id, directory_id);
         if (!before) return fail(before.error());
-        auto t = store::directories(repos).revoke_token(env.id, org_id, directory_id, token_id,
-                                                        clock_.now_ms());
+        auto t = repos.directories().revoke_token(env.id, org_id, directory_id, token_id,
+                                                  clock_.now_ms());
         if (!t) return t;
         if (auto r = record(repos, env, *d, actor, "directory.token_revoked",
                             {{"token_id", t->id}, {"name", t->name}});
@@ -285,7 +285,7 @@ DirectoryService::AuthOutcome DirectoryService::authenticate(
   const int64_t now = clock_.now_ms();
   auto found = store_.read<std::optional<ScimCaller>>(
       [&](store::Repositories& repos) -> Result<std::optional<ScimCaller>> {
-        auto t = store::directories(repos).find_token(*lookup);
+        auto t = repos.directories().find_token(*lookup);
         if (!t) return fail(t.error());
         // The hash is compared even for a token of another directory: no timing difference.
         if (!*t || !tenancy_.hasher().matches(token, (*t)->secret_hash)) {
@@ -295,13 +295,15 @@ DirectoryService::AuthOutcome DirectoryService::authenticate(
             ((*t)->expires_at_ms && (*t)->expires_at_ms <= now)) {
           return std::optional<ScimCaller>{};
         }
-        auto d = store::directories(repos).get((*t)->environment_id, (*t)->organization_id,
-                                               (*t)->directory_id);
+        auto d = repos.directories().get((*t)->environment_id, (*t)->organization_id,
+                                         (*t)->directory_id);
         if (!d) return std::optional<ScimCaller>{};
         auto envs = repos.environments().list();
         if (!envs) return fail(envs.error());
         for (auto& e : *envs) {
-          if (e.id == d->environment_id) return std::optional<ScimCaller>{ScimCaller{e, *d, **t}};
+          if (e.id == d->environment_id) {
+            return std::optional<ScimCaller>{ScimCaller{e, *d, **t, now}};
+          }
         }
         return std::optional<ScimCaller>{};
       });
@@ -320,7 +322,7 @@ DirectoryService::AuthOutcome DirectoryService::authenticate(
   if (now - (*found)->token.last_used_at_ms > 60'000) {
     const auto& t = (*found)->token;
     (void)store_.transact<bool>([&](store::Repositories& repos) {
-      return store::directories(repos).touch_token(t.organization_id, t.id, now);
+      return repos.directories().touch_token(t.organization_id, t.id, now);
     });
   }
   out.caller = std::move(*found);
@@ -359,7 +361,7 @@ void DirectoryService::log_request(const ScimCaller& caller, const std::string& 
   }
   e.body = body;
   auto r = store_.transact<int64_t>(
-      [&](store::Repositories& repos) { return store::directories(repos).append_log(e); });
+      [&](store::Repositories& repos) { return repos.directories().append_log(e); });
   if (!r) log::warn("scim request log", {{"error", std::string(r.error().code_name())}});
 }
 
@@ -369,7 +371,7 @@ Result<nlohmann::json> DirectoryService::request_log(const store::Environment& e
                                                      int64_t before_seq, int limit) {
   auto entries =
       store_.read<std::vector<store::ScimRequestLogEntry>>([&](store::Repositories& repos) {
-        return store::directories(repos).list_log(env.id, org_id, directory_id, before_seq, limit);
+        return repos.directories().list_log(env.id, org_id, directory_id, before_seq, limit);
       });
   if (!entries) return fail(entries.error());
   nlohmann::json items = nlohmann::json::array();
@@ -397,6 +399,148 @@ Result<nlohmann::json> DirectoryService::request_log(const store::Environment& e
     out["next_before"] = entries->back().seq;
   }
   return out;
+}
+
+Result<nlohmann::json> DirectoryService::reconciliation(const store::Environment& env,
+                                                        const std::string& org_id,
+                                                        std::string_view directory_id,
+                                                        int untouched_days, int limit) {
+  const int64_t now = clock_.now_ms();
+  const int64_t cutoff = now - static_cast<int64_t>(untouched_days) * 86'400'000LL;
+  struct Read {
+    store::Directory directory;
+    store::DirectoryCounts counts;
+    std::vector<store::ScimResource> untouched;
+    std::vector<store::ScimRequestLogEntry> failures;
+    std::vector<store::ScimDeactivation> deactivations;
+    std::vector<store::ScimUserDrift> drift;
+  };
+  auto read = store_.read<Read>([&](store::Repositories& repos) -> Result<Read> {
+    auto& dirs = repos.directories();
+    Read out;
+    auto d = dirs.get(env.id, org_id, directory_id);
+    if (!d) return fail(d.error());
+    out.directory = *d;
+    // Failed requests: every one the request log still holds.
+    auto c = dirs.counts(env.id, org_id, directory_id, cutoff, 0);
+    if (!c) return fail(c.error());
+    out.counts = *c;
+    auto u = dirs.untouched_users(env.id, org_id, directory_id, cutoff, limit);
+    if (!u) return fail(u.error());
+    out.untouched = std::move(*u);
+    auto f = dirs.list_failures(env.id, org_id, directory_id, 0, limit);
+    if (!f) return fail(f.error());
+    out.failures = std::move(*f);
+    auto x = dirs.list_deactivations(env.id, org_id, directory_id, limit);
+    if (!x) return fail(x.error());
+    out.deactivations = std::move(*x);
+    auto drift = dirs.drifted_users(env.id, org_id, directory_id, limit);
+    if (!drift) return fail(drift.error());
+    out.drift = std::move(*drift);
+    return out;
+  });
+  if (!read) return fail(read.error());
+  nlohmann::json untouched = nlohmann::json::array();
+  for (const auto& r : read->untouched) {
+    const auto* un = r.document.is_object() && r.document.contains("userName")
+                         ? &r.document["userName"]
+                         : nullptr;
+    untouched.push_back({{"scim_id", r.id},
+                         {"user_id", r.user_id},
+                         {"userName", un ? *un : nlohmann::json(r.user_name)},
+                         {"last_modified", format_rfc3339(r.updated_at_ms)}});
+  }
+  nlohmann::json failures = nlohmann::json::array();
+  for (const auto& e : read->failures) {
+    failures.push_back({{"seq", e.seq},
+                        {"at", format_rfc3339(e.at_ms)},
+                        {"method", e.method},
+                        {"path", e.path},
+                        {"status", e.status},
+                        {"error_type", e.error_type}});
+  }
+  nlohmann::json deactivations = nlohmann::json::array();
+  std::vector<int64_t> delays;
+  for (const auto& x : read->deactivations) {
+    const int64_t delay = x.sessions_revoked_at_ms - x.requested_at_ms;
+    delays.push_back(delay);
+    deactivations.push_back({{"scim_id", x.scim_id},
+                             {"user_id", x.user_id},
+                             {"cause", x.cause},
+                             {"requested_at", format_rfc3339(x.requested_at_ms)},
+                             {"requested_at_ms", x.requested_at_ms},
+                             {"sessions_revoked_at", format_rfc3339(x.sessions_revoked_at_ms)},
+                             {"sessions_revoked_at_ms", x.sessions_revoked_at_ms},
+                             {"sessions_revoked", x.sessions_revoked},
+                             {"delay_ms", delay}});
+  }
+  nlohmann::json delay_summary = nullptr;
+  if (!delays.empty()) {
+    std::sort(delays.begin(), delays.end());
+    delay_summary = {
+        {"count", delays.size()}, {"p50_ms", delays[delays.size() / 2]}, {"max_ms", delays.back()}};
+  }
+  // What the IdP last pushed against what Gatehouse holds.
+  nlohmann::json drift = nlohmann::json::array();
+  for (const auto& d : read->drift) {
+    drift.push_back({{"scim_id", d.scim_id},
+                     {"user_id", d.user_id},
+                     {"scim_active", d.scim_active},
+                     {"user_state", d.user_state.empty() ? nlohmann::json(nullptr)
+                                                         : nlohmann::json(d.user_state)}});
+  }
+  const auto& c = read->counts;
+  return nlohmann::json{
+      {"directory_id", read->directory.id},
+      {"generated_at", format_rfc3339(now)},
+      {"untouched_days", untouched_days},
+      {"users",
+       {{"total", c.users}, {"active", c.active_users}, {"inactive", c.users - c.active_users}}},
+      {"groups", {{"total", c.groups}, {"memberships", c.memberships}}},
+      {"out_of_sync_users", drift},
+      {"untouched_users", {{"count", c.untouched_users}, {"users", untouched}}},
+      {"failed_requests", {{"count", c.failed_requests}, {"recent", failures}}},
+      {"deactivations", {{"delay", delay_summary}, {"recent", deactivations}}}};
+}
+
+Result<std::string> DirectoryService::set_link_rule(const store::Environment& env,
+                                                    const std::string& org_id,
+                                                    std::string_view connection_id,
+                                                    std::string_view rule_in,
+                                                    const tenancy::Actor& actor) {
+  const std::string rule(rule_in);
+  if (rule != "none" && rule != "external_id" && rule != "user_name" && rule != "email") {
+    return fail(invalid("rule", "'rule' must be none, external_id, user_name or email"));
+  }
+  return store_.transact<std::string>([&](store::Repositories& repos) -> Result<std::string> {
+    auto conn = repos.connections().get(env.id, org_id, connection_id);
+    if (!conn) return fail(conn.error());
+    auto before = repos.directories().link_rule(env.id, org_id, connection_id);
+    if (!before) return fail(before.error());
+    const std::string stored = rule == "none" ? "" : rule;
+    if (*before == stored) return rule;
+    auto saved =
+        repos.directories().set_link_rule(env.id, org_id, connection_id, stored, clock_.now_ms());
+    if (!saved) return fail(saved.error());
+    const nlohmann::json change = {{"from", before->empty() ? "none" : *before}, {"to", rule}};
+    auto r = tenancy_.record(repos, env, org_id, actor, "connection.directory_link_updated",
+                             "connection", conn->id, {{"directory_link", change}},
+                             {{"connection_id", conn->id}, {"directory_link", change}});
+    if (!r) return fail(r.error());
+    return rule;
+  });
+}
+
+Result<std::string> DirectoryService::link_rule(const store::Environment& env,
+                                                const std::string& org_id,
+                                                std::string_view connection_id) {
+  return store_.read<std::string>([&](store::Repositories& repos) -> Result<std::string> {
+    auto conn = repos.connections().get(env.id, org_id, connection_id);
+    if (!conn) return fail(conn.error());
+    auto rule = repos.directories().link_rule(env.id, org_id, connection_id);
+    if (!rule) return fail(rule.error());
+    return rule->empty() ? std::string("none") : *rule;
+  });
 }
 
 }  // namespace gh::directory

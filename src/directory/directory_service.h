@@ -41,6 +41,7 @@ struct ScimCaller {
   store::Environment env;
   store::Directory directory;
   store::DirectoryToken token;
+  int64_t received_at_ms = 0;  // when authentication began (deactivation delays start here)
 };
 
 nlohmann::json directory_json(const store::Directory& d, std::string_view public_url);
@@ -97,6 +98,22 @@ class DirectoryService {
                    int status, const std::string& error_type, const std::string& redacted_body);
   Result<nlohmann::json> request_log(const store::Environment& env, const std::string& org_id,
                                      std::string_view directory_id, int64_t before_seq, int limit);
+
+  // The reconciliation report of one directory (docs/scim.md): counts, users untouched for
+  // `untouched_days`, recent failed requests, deactivations with the measured delay until the
+  // user's sessions were revoked.
+  Result<nlohmann::json> reconciliation(const store::Environment& env, const std::string& org_id,
+                                        std::string_view directory_id, int untouched_days,
+                                        int limit);
+
+  // The link rule of one of the organization's connections: none | external_id | user_name |
+  // email (directory.invalid otherwise; the connection's own not-found for an unknown one).
+  // Audited as connection.directory_link_updated.
+  Result<std::string> set_link_rule(const store::Environment& env, const std::string& org_id,
+                                    std::string_view connection_id, std::string_view rule,
+                                    const tenancy::Actor& actor);
+  Result<std::string> link_rule(const store::Environment& env, const std::string& org_id,
+                                std::string_view connection_id);
 
   const Clock& clock() const { return clock_; }
 

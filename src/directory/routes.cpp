@@ -1,5 +1,6 @@
 #include "directory/routes.h"
 
+#include "directory/bulk.h"
 #include "http/api.h"
 
 namespace gh::directory {
@@ -152,6 +153,56 @@ void add_directory_routes(tenancy::AdminApi& api, http::Router& router,
             if (!t) return Response::problem(t.error(), r.http);
             return http::json_response(200, token_json(*t, dirs->clock().now_ms()));
           });
+
+  // Reconciliation report (docs/scim.md): ?untouched_days=N (default 30), ?limit= for lists.
+  api.add(router, "GET", one + "/reconciliation", Access::read, Scope::organization,
+          [dirs](AdminRequest& r) {
+            auto limit = http::limit_param(r.http, 50, 500);
+            if (!limit) return Response::problem(limit.error(), r.http);
+            int days = 30;
+            if (auto d = r.http.query_param("untouched_days")) {
+              size_t used = 0;
+              long long v = -1;
+              try {
+                v = std::stoll(*d, &used);
+              } catch (...) {
+                v = -1;
+              }
+              if (used != d->size() || v < 0 || v > 3650) {
+                Error e(errc::RequestInvalidParameter,
+                        "'untouched_days' must be an integer from 0 to 3650");
+                e.extra["parameter"] = "untouched_days";
+                return Response::problem(e, r.http);
+              }
+              days = static_cast<int>(v);
+            }
+            auto report = dirs->reconciliation(r.env, r.http.param("org"),
+                                               r.http.param("directory"), days, *limit);
+            if (!report) return Response::problem(report.error(), r.http);
+            return http::json_response(200, *report);
+          });
+
+  // The connection's directory link rule (a setting on the connection, kept by this module).
+  const std::string link =
+      "/api/v1/environments/{env}/organizations/{org}/connections/{id}/directory-link";
+  api.add(router, "GET", link, Access::read, Scope::organization, [dirs](AdminRequest& r) {
+    auto rule = dirs->link_rule(r.env, r.http.param("org"), r.http.param("id"));
+    if (!rule) return Response::problem(rule.error(), r.http);
+    return http::json_response(200, {{"connection_id", r.http.param("id")}, {"rule", *rule}});
+  });
+  api.add(router, "PUT", link, Access::write, Scope::organization, [dirs](AdminRequest& r) {
+    auto body = http::json_object_body(r.http);
+    if (!body) return Response::problem(body.error(), r.http);
+    if (auto ok = http::only_fields(*body, {"rule"}); !ok) {
+      return Response::problem(ok.error(), r.http);
+    }
+    auto rule = http::required_string(*body, "rule", 32);
+    if (!rule) return Response::problem(rule.error(), r.http);
+    auto saved =
+        dirs->set_link_rule(r.env, r.http.param("org"), r.http.param("id"), *rule, r.actor);
+    if (!saved) return Response::problem(saved.error(), r.http);
+    return http::json_response(200, {{"connection_id", r.http.param("id")}, {"rule", *saved}});
+  });
 
   api.add(router, "GET", one + "/requests", Access::read, Scope::organization,
           [dirs](AdminRequest& r) {
@@ -343,6 +394,28 @@ void add_scim_routes(http::Router& router, std::shared_ptr<DirectoryService> dir
         },
         opts);
   }
+
+  // RFC 7644 §3.7. The route admits a little more than maxPayloadSize so that a body over it
+  // gets the SCIM 413 (beyond that the router's own 413 answers).
+  http::RouteOptions bulk_opts = opts;
+  bulk_opts.max_body_bytes = static_cast<int64_t>(kBulkMaxPayloadBytes) + 64 * 1024;
+  router.add(
+      "POST", root + "/Bulk",
+      [wrap, scim](http::Request& req) {
+        return wrap(
+            true,
+            [&req, scim](const ScimCaller& c, const std::string& base, const tenancy::Actor& actor,
+                         const nlohmann::json& body) -> ScimResult<ScimReply> {
+              if (req.body.size() > kBulkMaxPayloadBytes) {
+                return scim_fail(413, "tooMany",
+                                 "the request is " + std::to_string(req.body.size()) +
+                                     " bytes; maxPayloadSize is " +
+                                     std::to_string(kBulkMaxPayloadBytes));
+              }
+              return scim->bulk(c, base, body, actor);
+            })(req);
+      },
+      bulk_opts);
 
   router.add("GET", root + "/ServiceProviderConfig",
              wrap(false,

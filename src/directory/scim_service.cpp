@@ -1,11 +1,14 @@
 #include "directory/scim_service.h"
 
 #include <algorithm>
+#include <map>
 
 #include "catalog/scim_schema.h"
 #include "core/log.h"
+#include "directory/bulk.h"
 #include "directory/error_codes.h"
 #include "identity/error_codes.h"
+#include "sessions/session_service.h"
 
 namespace gh::directory {
 
@@ -189,13 +192,13 @@ nlohmann::json ScimService::render(store::Repositories& repos, const store::Scim
   if (!with_links) return out;
   if (r.type == "Group") {
     nlohmann::json members = nlohmann::json::array();
-    auto ids = store::directories(repos).members(r.organization_id, r.directory_id, r.id);
+    auto ids = repos.directories().members(r.organization_id, r.directory_id, r.id);
     if (ids) {
       for (const auto& m : *ids) members.push_back({{"value", m}});
     }
     out["members"] = members;
   } else {
-    auto groups = store::directories(repos).groups_of(r.organization_id, r.directory_id, r.id);
+    auto groups = repos.directories().groups_of(r.organization_id, r.directory_id, r.id);
     if (groups && !groups->empty()) {
       nlohmann::json g = nlohmann::json::array();
       for (const auto& [id, name] : *groups) {
@@ -254,6 +257,61 @@ void fill_columns(store::ScimResource& r, const nlohmann::json& doc) {
   r.external_id = str_member(doc, "externalId");
   r.display_name = lower(str_member(doc, "displayName"));
   r.email = lower(primary_email(doc));
+  r.emails.clear();
+  if (r.type != "User") return;
+  const auto* emails = find_member(doc, "emails");
+  if (!emails || !emails->is_array()) return;
+  for (const auto& e : *emails) {
+    const std::string v = e.is_object() ? lower(str_member(e, "value")) : std::string();
+    if (!v.empty() && v.size() <= 320 &&
+        std::find(r.emails.begin(), r.emails.end(), v) == r.emails.end()) {
+      r.emails.push_back(v);
+    }
+  }
+}
+
+std::string domain_of(const std::string& address) {
+  const auto at = address.rfind('@');
+  return at == std::string::npos ? std::string() : lower(address.substr(at + 1));
+}
+
+// The domain guard (docs/scim.md): a provisioned userName that is an address, and the primary
+// email, must be in a domain this organization verified or a guest domain of its policy.
+// Checked on create and when either value changes. nullopt when allowed.
+Result<std::optional<ScimError>> domain_guard(store::Repositories& repos, const ScimCaller& c,
+                                              const nlohmann::json& doc,
+                                              const nlohmann::json* before) {
+  std::vector<std::pair<std::string, std::string>> checks;
+  const std::string user_name = str_member(doc, "userName");
+  const std::string email = primary_email(doc);
+  if (user_name.find('@') != std::string::npos &&
+      (!before || lower(str_member(*before, "userName")) != lower(user_name))) {
+    checks.emplace_back("userName", user_name);
+  }
+  if (!email.empty() && (!before || lower(primary_email(*before)) != lower(email))) {
+    checks.emplace_back("the primary email", email);
+  }
+  if (checks.empty()) return std::optional<ScimError>{};
+  const std::string& org = c.directory.organization_id;
+  auto policy = sessions::effective_policy_in(repos, c.env.id, org);
+  if (!policy) return fail(policy.error());
+  for (const auto& [what, address] : checks) {
+    const std::string domain = domain_of(address);
+    if (!domain.empty() && std::find(policy->guest_domains.begin(), policy->guest_domains.end(),
+                                     domain) != policy->guest_domains.end()) {
+      continue;
+    }
+    if (!domain.empty()) {
+      auto claim = repos.domains().find_verified(c.env.id, domain);
+      if (!claim) return fail(claim.error());
+      if (*claim && (*claim)->organization_id == org) continue;
+    }
+    return std::optional<ScimError>{ScimError{
+        400, "invalidValue",
+        what + " '" + address + "' is not in a domain this organization has verified, nor in " +
+            "a guest domain of its security policy"}};
+  }
+  return std::optional<ScimError>{};
 }
 
 // The identity user's profile from a SCIM User.
@@ -326,30 +384,48 @@ ScimResult<ScimReply> ScimService::create(const ScimCaller& c, const std::string
     fill_columns(r, *doc);
     nlohmann::json event;
     if (type == "User") {
+      auto guard = domain_guard(repos, c, *doc, nullptr);
+      if (!guard) return fail(guard.error());
+      if (*guard) {
+        scim_err = **guard;
+        return rollback();
+      }
       store::User u;
       u.environment_id = c.env.id;
       u.organization_id = org;
       fill_user(u, *doc);
       u.state = "active";
+      // A deprovisioned user (deleted over SCIM) gives its email up: the same person created
+      // again is a new user with a new id, not the old one brought back.
+      if (!u.email.empty()) {
+        auto holder = repos.users().find_by_email(c.env.id, org, u.email);
+        if (!holder) return fail(holder.error());
+        if (*holder && (*holder)->state == "deprovisioned") {
+          store::User freed = **holder;
+          freed.email.clear();
+          freed.email_verified = false;
+          auto released = repos.users().update(freed, freed.version);
+          if (!released) return fail(released.error());
+        }
+      }
       auto user = repos.users().create(u);
       if (!user) return fail(user.error());
       r.user_id = user->id;
       created_user_id = user->id;
       suspend = !is_active(*doc);
     }
-    auto created = store::directories(repos).create_resource(r);
+    auto created = repos.directories().create_resource(r);
     if (!created) return fail(created.error());
     for (const auto& m : members) {
-      auto user = store::directories(repos).get_resource(c.env.id, org, c.directory.id, "User", m);
+      auto user = repos.directories().get_resource(c.env.id, org, c.directory.id, "User", m);
       if (!user) {
-        auto group =
-            store::directories(repos).get_resource(c.env.id, org, c.directory.id, "Group", m);
+        auto group = repos.directories().get_resource(c.env.id, org, c.directory.id, "Group", m);
         if (!group) {
           scim_err = ScimError{400, "invalidValue", "member '" + m + "' is not in this directory"};
           return rollback();
         }
       }
-      (void)store::directories(repos).add_member(c.env.id, org, c.directory.id, created->id, m);
+      (void)repos.directories().add_member(c.env.id, org, c.directory.id, created->id, m);
     }
     ScimReply reply;
     reply.status = 201;
@@ -371,6 +447,11 @@ ScimResult<ScimReply> ScimService::create(const ScimCaller& c, const std::string
           {{"added", members.size()}},
           {{"directory_id", c.directory.id}, {"group_id", created->id}, {"members", members}});
       if (!m) return fail(m.error());
+      if (auto o =
+              memberships_changed(repos, c, created->id, created->document, members, {}, false);
+          !o) {
+        return fail(o.error());
+      }
     }
     return reply;
   });
@@ -388,8 +469,8 @@ ScimResult<ScimReply> ScimService::get(const ScimCaller& c, const std::string& b
                                        const std::string& type_in, const std::string& id) {
   const std::string type = canonical_type(type_in);
   auto done = store_.read<ScimReply>([&](store::Repositories& repos) -> Result<ScimReply> {
-    auto r = store::directories(repos).get_resource(c.env.id, c.directory.organization_id,
-                                                    c.directory.id, type, id);
+    auto r = repos.directories().get_resource(c.env.id, c.directory.organization_id, c.directory.id,
+                                              type, id);
     if (!r) return fail(r.error());
     ScimReply reply;
     reply.body = render(repos, *r, base_url, true);
@@ -402,12 +483,39 @@ ScimResult<ScimReply> ScimService::get(const ScimCaller& c, const std::string& b
 
 namespace {
 
-// An eq on an indexed attribute anywhere in the top-level conjunction.
-std::optional<std::pair<store::ScimIndex, std::string>> indexed(const Filter& f,
-                                                                const std::string& type) {
+// An `eq` on `value` in the conjunction inside emails[...].
+std::optional<std::string> email_value_eq(const Filter& f) {
   if (f.kind == Filter::Kind::and_) {
-    if (auto l = indexed(f.kids[0], type)) return l;
-    return indexed(f.kids[1], type);
+    if (auto l = email_value_eq(f.kids[0])) return l;
+    return email_value_eq(f.kids[1]);
+  }
+  if (f.kind == Filter::Kind::compare && f.op == "eq" && f.value.is_string() &&
+      lower(f.path.attr) == "value" && f.path.sub.empty()) {
+    return lower(f.value.get<std::string>());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::pair<store::ScimIndex, std::string>> filter_index(const Filter& f,
+                                                                     const std::string& type) {
+  if (f.kind == Filter::Kind::and_) {
+    if (auto l = filter_index(f.kids[0], type)) return l;
+    return filter_index(f.kids[1], type);
+  }
+  // Entra: emails[type eq "work"].value eq "x"; also emails[value eq "x" and ...]. The whole
+  // filter is still evaluated on each candidate, so the index only has to find a superset.
+  if (f.kind == Filter::Kind::value_path) {
+    if (type != "User" || lower(f.path.attr) != "emails" || !f.path.sub.empty() ||
+        (!f.path.urn.empty() && lower(f.path.urn).find(":core:") == std::string::npos)) {
+      return std::nullopt;
+    }
+    if (f.kids.size() == 2) {
+      if (auto v = email_value_eq(f.kids[1])) return std::pair{store::ScimIndex::email, *v};
+    }
+    if (auto v = email_value_eq(f.kids[0])) return std::pair{store::ScimIndex::email, *v};
+    return std::nullopt;
   }
   if (f.kind != Filter::Kind::compare || f.op != "eq" || !f.value.is_string()) return std::nullopt;
   if (!f.path.urn.empty() && lower(f.path.urn).find(":core:") == std::string::npos) {
@@ -415,12 +523,18 @@ std::optional<std::pair<store::ScimIndex, std::string>> indexed(const Filter& f,
   }
   const std::string attr = lower(f.path.attr), sub = lower(f.path.sub);
   const std::string v = f.value.get<std::string>();
+  // emails.value eq "x" (and `emails eq "x"`, which compares the value sub-attribute).
+  if (attr == "emails" && type == "User" && (sub.empty() || sub == "value")) {
+    return std::pair{store::ScimIndex::email, lower(v)};
+  }
   if (!sub.empty()) return std::nullopt;
   if (attr == "username" && type == "User") return std::pair{store::ScimIndex::user_name, lower(v)};
   if (attr == "externalid") return std::pair{store::ScimIndex::external_id, v};
   if (attr == "displayname") return std::pair{store::ScimIndex::display_name, lower(v)};
   return std::nullopt;
 }
+
+namespace {
 
 const nlohmann::json* sort_value(const nlohmann::json& doc, const std::string& sort_by) {
   auto parsed = parse_patch_path(sort_by);
@@ -484,7 +598,7 @@ ScimResult<ScimReply> ScimService::list(const ScimCaller& c, const std::string& 
       print_filter(*filter).find(type == "Group" ? "members" : "groups") != std::string::npos;
   std::optional<ScimError> scim_err;
   auto done = store_.read<ScimReply>([&](store::Repositories& repos) -> Result<ScimReply> {
-    auto& dirs = store::directories(repos);
+    auto& dirs = repos.directories();
     const std::string& org = c.directory.organization_id;
     std::vector<store::ScimResource> page;
     int64_t total = 0;
@@ -500,7 +614,7 @@ ScimResult<ScimReply> ScimService::list(const ScimCaller& c, const std::string& 
     } else {
       std::vector<store::ScimResource> candidates;
       std::optional<std::pair<store::ScimIndex, std::string>> idx;
-      if (filter) idx = indexed(*filter, type);
+      if (filter) idx = filter_index(*filter, type);
       if (idx) {
         auto found =
             dirs.find_resources(c.env.id, org, c.directory.id, type, idx->first, idx->second);
@@ -517,7 +631,8 @@ ScimResult<ScimReply> ScimService::list(const ScimCaller& c, const std::string& 
           if (static_cast<int64_t>(candidates.size()) > kMaxScan) {
             scim_err = ScimError{400, "tooMany",
                                  "the filter would look at more than " + std::to_string(kMaxScan) +
-                                     " resources; filter on userName, externalId or displayName"};
+                                     " resources; filter with eq on userName, externalId, "
+                                     "displayName or emails.value"};
             return rollback();
           }
         }
@@ -575,7 +690,7 @@ ScimResult<ScimReply> ScimService::write(
   std::string state_change;  // "suspended" | "active"
   std::string user_id;
   auto done = store_.transact<ScimReply>([&](store::Repositories& repos) -> Result<ScimReply> {
-    auto& dirs = store::directories(repos);
+    auto& dirs = repos.directories();
     auto current = dirs.get_resource(c.env.id, org, c.directory.id, type, id);
     if (!current) return fail(current.error());
     if (!if_match_ok(if_match, current->version)) {
@@ -624,6 +739,12 @@ ScimResult<ScimReply> ScimService::write(
     fill_columns(r, *doc);
     const bool was_active = is_active(current->document), now_active = is_active(*doc);
     if (type == "User") {
+      auto guard = domain_guard(repos, c, *doc, &current->document);
+      if (!guard) return fail(guard.error());
+      if (*guard) {
+        scim_err = **guard;
+        return rollback();
+      }
       auto u = repos.users().get(c.env.id, org, current->user_id);
       if (!u) return fail(u.error());
       store::User changed = *u;
@@ -698,6 +819,11 @@ ScimResult<ScimReply> ScimService::write(
         return fail(e.error());
       }
     }
+    if (!added.empty() || !removed.empty()) {
+      if (auto o = memberships_changed(repos, c, id, saved.document, added, removed, false); !o) {
+        return fail(o.error());
+      }
+    }
     ScimReply reply;
     reply.status = no_content ? 204 : 200;
     reply.version = saved.version;
@@ -715,6 +841,7 @@ ScimResult<ScimReply> ScimService::write(
                 {{"user_id", user_id}, {"error", std::string(s.error().code_name())}});
       return tl::unexpected<ScimError>(to_scim(s.error()));
     }
+    if (state_change == "suspended") record_deactivation(c, id, user_id, "deactivated");
   }
   return *done;
 }
@@ -763,7 +890,7 @@ ScimResult<ScimReply> ScimService::remove(const ScimCaller& c, const std::string
   const std::string type = canonical_type(type_in);
   const std::string& org = c.directory.organization_id;
   auto current = store_.read<store::ScimResource>([&](store::Repositories& repos) {
-    return store::directories(repos).get_resource(c.env.id, org, c.directory.id, type, id);
+    return repos.directories().get_resource(c.env.id, org, c.directory.id, type, id);
   });
   if (!current) return tl::unexpected<ScimError>(to_scim(current.error()));
   if (!if_match_ok(if_match, current->version)) {
@@ -779,9 +906,40 @@ ScimResult<ScimReply> ScimService::remove(const ScimCaller& c, const std::string
     }
   }
   auto done = store_.transact<ScimReply>([&](store::Repositories& repos) -> Result<ScimReply> {
-    auto removed =
-        store::directories(repos).delete_resource(c.env.id, org, c.directory.id, type, id);
+    auto& dirs = repos.directories();
+    // The memberships that go with the resource (announced and passed to the roles seam).
+    std::vector<std::string> members;
+    std::vector<std::pair<std::string, std::string>> groups;
+    if (type == "Group") {
+      auto m = dirs.members(org, c.directory.id, id);
+      if (!m) return fail(m.error());
+      members = std::move(*m);
+    } else {
+      auto g = dirs.groups_of(org, c.directory.id, id);
+      if (!g) return fail(g.error());
+      groups = std::move(*g);
+    }
+    auto removed = dirs.delete_resource(c.env.id, org, c.directory.id, type, id);
     if (!removed) return fail(removed.error());
+    if (type == "Group" && membership_observer_) {
+      if (auto o = memberships_changed(repos, c, id, removed->document, {}, members, true); !o) {
+        return fail(o.error());
+      }
+    }
+    for (const auto& [gid, name] : groups) {
+      auto rec = tenancy_.record(repos, c.env, org, actor, "group.member_removed", "scim_group",
+                                 gid, {{"directory_id", c.directory.id}},
+                                 {{"directory_id", c.directory.id},
+                                  {"scim_id", gid},
+                                  {"group_id", gid},
+                                  {"members", nlohmann::json::array({id})},
+                                  {"reason", "user.deleted"}});
+      if (!rec) return fail(rec.error());
+      if (auto o = memberships_changed(repos, c, gid, {{"displayName", name}}, {}, {id}, false);
+          !o) {
+        return fail(o.error());
+      }
+    }
     if (type == "User") {
       auto u = repos.users().set_state(c.env.id, org, removed->user_id, "deprovisioned");
       if (!u && !(u.error().code == errc::IdentityUserNotFound)) return fail(u.error());
@@ -796,14 +954,173 @@ ScimResult<ScimReply> ScimService::remove(const ScimCaller& c, const std::string
     return reply;
   });
   if (!done) return tl::unexpected<ScimError>(to_scim(done.error()));
+  if (type == "User") record_deactivation(c, id, current->user_id, "deleted");
   return *done;
+}
+
+Result<bool> ScimService::memberships_changed(store::Repositories& repos, const ScimCaller& c,
+                                              const std::string& group_id,
+                                              const nlohmann::json& group_doc,
+                                              std::vector<std::string> added,
+                                              std::vector<std::string> removed, bool deleted) {
+  if (!membership_observer_) return true;
+  GroupMembershipChange change;
+  change.environment_id = c.env.id;
+  change.organization_id = c.directory.organization_id;
+  change.directory_id = c.directory.id;
+  change.group_id = group_id;
+  change.group_display_name = str_member(group_doc, "displayName");
+  change.added = std::move(added);
+  change.removed = std::move(removed);
+  change.group_deleted = deleted;
+  return membership_observer_->memberships_changed(repos, change);
+}
+
+void ScimService::record_deactivation(const ScimCaller& c, const std::string& scim_id,
+                                      const std::string& user_id, const std::string& cause) {
+  const std::string& org = c.directory.organization_id;
+  auto r = store_.transact<int64_t>([&](store::Repositories& repos) -> Result<int64_t> {
+    auto rows = repos.sessions().list_for_user(c.env.id, org, user_id, 0);
+    if (!rows) return fail(rows.error());
+    store::ScimDeactivation d;
+    d.environment_id = c.env.id;
+    d.organization_id = org;
+    d.directory_id = c.directory.id;
+    d.scim_id = scim_id;
+    d.user_id = user_id;
+    d.cause = cause;
+    d.requested_at_ms = c.received_at_ms ? c.received_at_ms : clock_.now_ms();
+    for (const auto& s : *rows) {
+      if (s.revoked_reason != sessions::reason::kUserSuspended ||
+          s.revoked_at_ms < d.requested_at_ms) {
+        continue;
+      }
+      ++d.sessions_revoked;
+      d.sessions_revoked_at_ms = std::max(d.sessions_revoked_at_ms, s.revoked_at_ms);
+    }
+    // No live session to end: access ended when the state change committed (now).
+    if (d.sessions_revoked == 0) d.sessions_revoked_at_ms = clock_.now_ms();
+    return repos.directories().record_deactivation(d);
+  });
+  if (!r) {
+    log::warn("scim: deactivation record failed",
+              {{"scim_id", scim_id}, {"error", std::string(r.error().code_name())}});
+  }
+}
+
+ScimResult<ScimReply> ScimService::bulk(const ScimCaller& c, const std::string& base_url,
+                                        const nlohmann::json& body, const tenancy::Actor& actor) {
+  auto request = parse_bulk_request(body);
+  if (!request) return tl::unexpected<ScimError>(request.error());
+  auto& ops = request->operations;
+  const size_t n = ops.size();
+  std::map<std::string, size_t> declared;  // bulkId → the POST declaring it
+  for (size_t i = 0; i < n; ++i) {
+    if (!ops[i].bulk_id.empty() && ops[i].method == "POST") declared[ops[i].bulk_id] = i;
+  }
+  std::map<std::string, std::string> created;  // bulkId → the id it created
+  std::vector<std::optional<nlohmann::json>> results(n);
+  std::vector<bool> done(n, false);
+  int errors = 0;
+  bool stop = false;
+  auto result_of = [&](const BulkOperation& op, int status, const std::string& location,
+                       int64_t version) {
+    nlohmann::json j = {{"method", op.method}, {"status", std::to_string(status)}};
+    if (!op.bulk_id.empty()) j["bulkId"] = op.bulk_id;
+    if (!location.empty()) j["location"] = location;
+    if (version) j["version"] = "W/\"" + std::to_string(version) + "\"";
+    return j;
+  };
+  auto failed = [&](size_t i, const ScimError& e) {
+    nlohmann::json j = result_of(ops[i], e.status, "", 0);
+    j["response"] = scim_error_body(e);
+    results[i] = std::move(j);
+    done[i] = true;
+    ++errors;
+    if (request->fail_on_errors && errors >= request->fail_on_errors) stop = true;
+  };
+  auto run = [&](size_t i) {
+    BulkOperation op = ops[i];
+    resolve_bulk_references(op, created);
+    auto target = bulk_target(op);
+    if (!target) return failed(i, target.error());
+    std::optional<std::string> if_match;
+    if (!op.version.empty()) if_match = op.version;
+    ScimResult<ScimReply> reply = scim_fail(500, "", "");
+    if (op.method == "POST") {
+      reply = create(c, base_url, target->type, op.data, actor);
+    } else if (op.method == "PUT") {
+      reply = replace(c, base_url, target->type, target->id, op.data, if_match, actor);
+    } else if (op.method == "PATCH") {
+      reply = patch(c, base_url, target->type, target->id, op.data, if_match, actor);
+    } else {
+      reply = remove(c, target->type, target->id, if_match, actor);
+    }
+    if (!reply) return failed(i, reply.error());
+    std::string id = target->id;
+    if (op.method == "POST" && reply->body.is_object() && reply->body.contains("id")) {
+      id = reply->body["id"].get<std::string>();
+      created[op.bulk_id] = id;
+    }
+    const std::string location = base_url + (target->type == "User" ? "/Users/" : "/Groups/") + id;
+    results[i] = result_of(op, reply->status, location, reply->version);
+    done[i] = true;
+  };
+  // Passes in request order: an operation referring to a bulkId waits until that POST ran;
+  // one referring to a bulkId nobody declares, or to a POST that failed, fails with 409.
+  for (bool progress = true; progress && !stop;) {
+    progress = false;
+    for (size_t i = 0; i < n && !stop; ++i) {
+      if (done[i]) continue;
+      bool wait = false;
+      std::optional<std::string> broken;
+      for (const auto& ref : bulk_references(ops[i])) {
+        if (created.count(ref)) continue;
+        auto d = declared.find(ref);
+        if (d == declared.end() || d->second == i || done[d->second]) {
+          broken = ref;
+          break;
+        }
+        wait = true;
+      }
+      if (broken) {
+        failed(i, ScimError{
+                      409, "invalidValue",
+                      "bulkId '" + *broken + "' does not name a resource created in this request"});
+        progress = true;
+        continue;
+      }
+      if (wait) continue;
+      run(i);
+      progress = true;
+    }
+  }
+  // What is left refers to itself in a circle (RFC 7644 §3.7.1 allows 409 for it).
+  for (size_t i = 0; i < n && !stop; ++i) {
+    if (!done[i]) {
+      failed(i, ScimError{409, "invalidValue",
+                          "circular bulkId references; create the resources first and link "
+                          "them in a later operation"});
+    }
+  }
+  nlohmann::json out_ops = nlohmann::json::array();
+  for (auto& r : results) {
+    if (r) out_ops.push_back(std::move(*r));
+  }
+  ScimReply reply;
+  reply.status = 200;
+  reply.body = {{"schemas", {std::string(kBulkResponseUrn)}}, {"Operations", out_ops}};
+  return reply;
 }
 
 nlohmann::json ScimService::service_provider_config(const std::string& base_url) const {
   return {{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"}},
           {"documentationUri", "https://github.com/gatehouse/gatehouse/blob/main/docs/scim.md"},
           {"patch", {{"supported", true}}},
-          {"bulk", {{"supported", false}, {"maxOperations", 0}, {"maxPayloadSize", 0}}},
+          {"bulk",
+           {{"supported", true},
+            {"maxOperations", kBulkMaxOperations},
+            {"maxPayloadSize", kBulkMaxPayloadBytes}}},
           {"filter", {{"supported", true}, {"maxResults", kScimMaxResults}}},
           {"changePassword", {{"supported", false}}},
           {"sort", {{"supported", true}}},

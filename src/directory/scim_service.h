@@ -8,8 +8,9 @@
 //   the identity user deprovisioned.
 // - Groups keep their members in scim_members; member ids must be Users or Groups of the
 //   same directory.
-// - Filters use the full RFC 7644 grammar; eq on userName, externalId, displayName (and the
-//   primary email for emails.value) is answered from indexed columns, everything else is
+// - Filters use the full RFC 7644 grammar; eq on userName, externalId, displayName and
+//   emails.value (any email, also Entra's emails[type eq "work"].value eq) is answered from
+//   indexes (store/directories.h ScimIndex), everything else is
 //   evaluated over the directory's resources in id order. Paging is by startIndex/count over
 //   id (creation) order unless sortBy asks otherwise.
 // - Every write is one transaction with its audit record and outbox event (user.created,
@@ -24,6 +25,7 @@
 
 #include "catalog/service.h"
 #include "directory/directory_service.h"
+#include "directory/group_membership.h"
 #include "directory/patch.h"
 #include "identity/identity_service.h"
 
@@ -58,6 +60,14 @@ struct ScimReply {
 };
 
 nlohmann::json scim_error_body(const ScimError& e);
+
+// The index a list filter is answered from: an `eq` anywhere in the top-level conjunction on
+// userName (Users), externalId, displayName or emails.value (Users; also `emails eq`,
+// `emails[value eq ...]` and Entra's `emails[type eq "work"].value eq ...`), with the value to
+// look up (lowercased where the column is); nullopt when the filter is evaluated over the
+// directory. The whole filter is still evaluated on each candidate.
+std::optional<std::pair<store::ScimIndex, std::string>> filter_index(const Filter& f,
+                                                                     const std::string& type);
 // Keeps id, schemas and meta always; RFC 7644 §3.4.2.5.
 nlohmann::json project(const nlohmann::json& resource, const std::vector<std::string>& attributes,
                        const std::vector<std::string>& excluded);
@@ -89,6 +99,17 @@ class ScimService {
                               const tenancy::Actor& actor);
   ScimResult<ScimReply> remove(const ScimCaller& c, const std::string& type, const std::string& id,
                                std::optional<std::string> if_match, const tenancy::Actor& actor);
+  // POST /Bulk (RFC 7644 §3.7, directory/bulk.h): each operation runs as its own unit of work
+  // (create/replace/patch/remove above), in request order except that an operation waits for
+  // the POSTs whose bulkIds it references; failOnErrors stops after that many errors. The
+  // BulkResponse lists each processed operation with its own status.
+  ScimResult<ScimReply> bulk(const ScimCaller& c, const std::string& base_url,
+                             const nlohmann::json& body, const tenancy::Actor& actor);
+
+  // The roles-from-groups seam (directory/group_membership.h); none by default.
+  void set_membership_observer(std::shared_ptr<GroupMembershipObserver> observer) {
+    membership_observer_ = std::move(observer);
+  }
 
   // Discovery, truthful about what the routes do.
   nlohmann::json service_provider_config(const std::string& base_url) const;
@@ -104,12 +125,21 @@ class ScimService {
       const std::string& id,
       const std::function<ScimResult<nlohmann::json>(const nlohmann::json& current)>& change,
       std::optional<std::string> if_match, const tenancy::Actor& actor, bool no_content);
+  Result<bool> memberships_changed(store::Repositories& repos, const ScimCaller& c,
+                                   const std::string& group_id, const nlohmann::json& group_doc,
+                                   std::vector<std::string> added, std::vector<std::string> removed,
+                                   bool deleted);
+  // Records a deactivation with the time the fan-out revoked the user's sessions (read back
+  // from the session rows) for the reconciliation report.
+  void record_deactivation(const ScimCaller& c, const std::string& scim_id,
+                           const std::string& user_id, const std::string& cause);
 
   store::Store& store_;
   tenancy::TenancyService& tenancy_;
   std::shared_ptr<identity::IdentityService> identity_;
   std::shared_ptr<catalog::CatalogService> catalog_;
   const Clock& clock_;
+  std::shared_ptr<GroupMembershipObserver> membership_observer_;
 };
 
 }  // namespace gh::directory

@@ -1,9 +1,11 @@
 #include "identity/identity_service.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "identity/error_codes.h"
 #include "sessions/session_service.h"
+#include "store/directories.h"
 
 namespace gh::identity {
 
@@ -72,6 +74,70 @@ Error inactive(const store::User& u) {
                "This user is " + u.state + " in this organization and cannot sign in");
 }
 
+std::string ascii_lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The connection's directory link rule (docs/scim.md "Linking SSO logins to directory users"):
+// the identity user of the one SCIM User of the organization's directories matching the login.
+// external_id: the SCIM externalId equals the login's subject (case-exact); user_name: the
+// userName equals the subject or the email (case-insensitive); email: one of the User's
+// emails equals the login's email and its domain is verified by this organization (never a
+// guest domain). Several users matching is identity.link_ambiguous: nobody is guessed.
+Result<std::optional<std::string>> directory_user_for(store::Repositories& repos,
+                                                      const LoginIdentity& id,
+                                                      const std::string& rule,
+                                                      const std::string& email,
+                                                      const tenancy::SecurityPolicy& policy) {
+  std::vector<std::pair<store::ScimIndex, std::string>> keys;
+  if (rule == "external_id") {
+    keys.emplace_back(store::ScimIndex::external_id, id.subject);
+  } else if (rule == "user_name") {
+    keys.emplace_back(store::ScimIndex::user_name, ascii_lower(id.subject));
+    if (!email.empty()) keys.emplace_back(store::ScimIndex::user_name, email);
+  } else if (rule == "email" && !email.empty()) {
+    const std::string domain = email_domain(email);
+    const bool guest = std::find(policy.guest_domains.begin(), policy.guest_domains.end(),
+                                 domain) != policy.guest_domains.end();
+    if (!domain.empty() && !guest) {
+      auto claim = repos.domains().find_verified(id.environment_id, domain);
+      if (!claim) return fail(claim.error());
+      if (*claim && (*claim)->organization_id == id.organization_id) {
+        keys.emplace_back(store::ScimIndex::email, email);
+      }
+    }
+  }
+  if (keys.empty()) return std::optional<std::string>{};
+  auto dirs = repos.directories().list(id.environment_id, id.organization_id);
+  if (!dirs) return fail(dirs.error());
+  std::vector<std::string> users;
+  for (const auto& d : *dirs) {
+    for (const auto& [index, value] : keys) {
+      auto found = repos.directories().find_resources(id.environment_id, id.organization_id, d.id,
+                                                      "User", index, value);
+      if (!found) return fail(found.error());
+      for (const auto& r : *found) {
+        if (std::find(users.begin(), users.end(), r.user_id) == users.end()) {
+          users.push_back(r.user_id);
+        }
+      }
+    }
+  }
+  if (users.empty()) return std::optional<std::string>{};
+  if (users.size() > 1) {
+    Error e(errc::IdentityLinkAmbiguous,
+            "This login matches " + std::to_string(users.size()) +
+                " users provisioned by this organization's directories under the connection's "
+                "link rule '" +
+                rule + "'; make the directory's values unique or choose another rule");
+    e.extra["rule"] = rule;
+    e.extra["matches"] = users.size();
+    return fail(e);
+  }
+  return std::optional<std::string>{users.front()};
+}
+
 // Who changes a user at sign-in: the connection the login came through.
 tenancy::Actor login_actor(const LoginIdentity& id) {
   return {"connection", id.connection_id, "", ""};
@@ -111,6 +177,20 @@ Result<ResolvedUser> IdentityService::resolve_in(store::Repositories& repos,
     auto user = repos.users().get(id.environment_id, id.organization_id, (*binding)->user_id);
     if (!user) return fail(user.error());
     if (user->state != "active") return fail(inactive(*user));
+    // directory_only: a user no directory provisioned (a just-in-time user from before the
+    // switch, or one a directory deleted) is refused even with a binding.
+    auto bound_policy = sessions::effective_policy_in(repos, id.environment_id, id.organization_id);
+    if (!bound_policy) return fail(bound_policy.error());
+    if (bound_policy->provisioning_mode == "directory_only") {
+      auto provisioned =
+          repos.directories().resources_of_user(id.environment_id, id.organization_id, user->id);
+      if (!provisioned) return fail(provisioned.error());
+      if (provisioned->empty()) {
+        return fail(errc::IdentityProvisioningRefused,
+                    "This organization provisions users through its directory only, and none "
+                    "of its directories provisions this user");
+      }
+    }
     ResolvedUser out{user->id, false, false};
     if (dry_run) return out;
     // The IdP is the source of the profile; an email another user holds is not taken over.
@@ -157,6 +237,52 @@ Result<ResolvedUser> IdentityService::resolve_in(store::Repositories& repos,
 
   auto policy = sessions::effective_policy_in(repos, id.environment_id, id.organization_id);
   if (!policy) return fail(policy.error());
+
+  // Binds this login to an existing user (linking), with its audit record and event.
+  auto link_to = [&](const store::User& user, const nlohmann::json& how) -> Result<ResolvedUser> {
+    if (user.state != "active") return fail(inactive(user));
+    ResolvedUser out{user.id, false, true};
+    if (dry_run) return out;
+    store::IdentityBinding b;
+    b.environment_id = id.environment_id;
+    b.organization_id = id.organization_id;
+    b.user_id = user.id;
+    b.connection_id = id.connection_id;
+    b.issuer = id.issuer;
+    b.subject = id.subject;
+    b.last_login_at_ms = now;
+    auto bound = repos.users().bind(b);
+    if (!bound) return fail(bound.error());
+    if (auto r = repos.users().record_login(id.environment_id, id.organization_id, user.id,
+                                            bound->id, now);
+        !r) {
+      return fail(r.error());
+    }
+    const auto j = binding_json(*bound);
+    nlohmann::json summary = how;
+    summary["binding"] = j;
+    if (auto r = tenancy_.record(
+            repos, *env, id.organization_id, actor, "user.linked", "user", user.id, summary,
+            {{"user_id", user.id}, {"organization_id", id.organization_id}, {"binding", j}});
+        !r) {
+      return fail(r.error());
+    }
+    return out;
+  };
+
+  // 1b. The connection's directory link rule: a user a directory provisioned.
+  auto rule =
+      repos.directories().link_rule(id.environment_id, id.organization_id, id.connection_id);
+  if (!rule) return fail(rule.error());
+  if (!rule->empty()) {
+    auto match = directory_user_for(repos, id, *rule, email, *policy);
+    if (!match) return fail(match.error());
+    if (*match) {
+      auto user = repos.users().get(id.environment_id, id.organization_id, **match);
+      if (!user) return fail(user.error());
+      return link_to(*user, {{"by", "directory"}, {"rule", *rule}});
+    }
+  }
 
   // 2. An existing user with the email: linked only as the policy and the connection allow.
   if (!email.empty()) {
@@ -397,6 +523,78 @@ Result<store::User> IdentityService::set_state(const store::Environment& env,
     repos.changed("user", updated->id);
     return updated;
   });
+}
+
+Result<int> IdentityService::suspend_unseen_jit_users(int budget) {
+  if (budget <= 0) return 0;
+  const int64_t now = clock_.now_ms();
+  struct Due {
+    store::Environment env;
+    std::string organization_id;
+    std::string user_id;
+  };
+  std::vector<Due> due;
+  auto envs = store_.read<std::vector<store::Environment>>(
+      [&](store::Repositories& repos) { return repos.environments().list(); });
+  if (!envs) return fail(envs.error());
+  for (const auto& env : *envs) {
+    std::string org_after;
+    do {
+      auto orgs = store_.read<store::PageOf<store::Organization>>([&](store::Repositories& repos) {
+        return repos.organizations().list(env.id, {org_after, 100});
+      });
+      if (!orgs) return fail(orgs.error());
+      org_after = orgs->next;
+      for (const auto& org : orgs->items) {
+        auto policy = store_.read<tenancy::SecurityPolicy>([&](store::Repositories& repos) {
+          return sessions::effective_policy_in(repos, env.id, org.id);
+        });
+        if (!policy) return fail(policy.error());
+        const int64_t days = policy->suspend_unseen_jit_users_after_days;
+        if (days <= 0) continue;
+        const int64_t cutoff = now - days * 86'400'000LL;
+        std::string user_after;
+        do {
+          // One read per page: the users, and for the unseen active ones whether they are
+          // just-in-time users (a binding, no directory resource).
+          auto page = store_.read<std::vector<std::string>>(
+              [&](store::Repositories& repos) -> Result<std::vector<std::string>> {
+                auto users = repos.users().list(env.id, org.id, {user_after, 200});
+                if (!users) return fail(users.error());
+                user_after = users->next;
+                std::vector<std::string> out;
+                for (const auto& u : users->items) {
+                  const int64_t seen = u.last_login_at_ms ? u.last_login_at_ms : u.created_at_ms;
+                  if (u.state != "active" || seen >= cutoff) continue;
+                  auto bindings = repos.users().list_bindings(env.id, org.id, u.id);
+                  if (!bindings) return fail(bindings.error());
+                  if (bindings->empty()) continue;
+                  auto provisioned = repos.directories().resources_of_user(env.id, org.id, u.id);
+                  if (!provisioned) return fail(provisioned.error());
+                  if (!provisioned->empty()) continue;
+                  out.push_back(u.id);
+                }
+                return out;
+              });
+          if (!page) return fail(page.error());
+          for (const auto& id : *page) {
+            due.push_back({env, org.id, id});
+            if (static_cast<int>(due.size()) >= budget) break;
+          }
+        } while (!user_after.empty() && static_cast<int>(due.size()) < budget);
+        if (static_cast<int>(due.size()) >= budget) break;
+      }
+    } while (!org_after.empty() && static_cast<int>(due.size()) < budget);
+    if (static_cast<int>(due.size()) >= budget) break;
+  }
+  int suspended = 0;
+  const tenancy::Actor actor{"system", "jit-inactivity", "", ""};
+  for (const auto& d : due) {
+    auto s = set_state(d.env, d.organization_id, d.user_id, "suspended", 0, actor);
+    if (!s) return fail(s.error());
+    ++suspended;
+  }
+  return suspended;
 }
 
 }  // namespace gh::identity

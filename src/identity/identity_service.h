@@ -79,6 +79,14 @@ class IdentityService final : public UserDirectory, public IdentityResolver {
                                 std::string_view user_id, std::string_view state,
                                 int64_t expected_version, const tenancy::Actor& actor);
 
+  // Directory lifecycle (docs/scim.md): suspends the active just-in-time users (bound to a
+  // connection, provisioned by no directory) of every organization whose policy sets
+  // suspend_unseen_jit_users_after_days, when their last login (or, never signed in, their
+  // creation) is older than that; each through set_state, so the revocation fan-out ends their
+  // sessions, with actor system/jit-inactivity. At most `budget` suspensions per call;
+  // returns how many.
+  Result<int> suspend_unseen_jit_users(int budget);
+
  private:
   Result<ResolvedUser> resolve_in(store::Repositories& repos, const LoginIdentity& identity,
                                   bool dry_run);

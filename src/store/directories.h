@@ -50,7 +50,11 @@ struct ScimResource {
   std::string user_name;     // User: userName lowercased (unique per directory); Group: ""
   std::string external_id;   // as sent (caseExact)
   std::string display_name;  // lowercased, for the displayName filter
-  std::string email;         // the primary (else first) email lowercased, for emails.value
+  std::string email;         // the primary (else first) email lowercased
+  // User: every emails[].value lowercased, kept in scim_emails (indexed) for emails.value
+  // filters. Written by create_resource/update_resource; filled on reads by find_resources
+  // only when it answered from that index (empty otherwise).
+  std::vector<std::string> emails;
   nlohmann::json document = nlohmann::json::object();  // the resource as stored
   int64_t version = 1;
   int64_t created_at_ms = 0;
@@ -70,8 +74,43 @@ struct ScimRequestLogEntry {
   std::string body;        // the redacted body, sealed by the caller
 };
 
-// Indexed columns a filter can be answered from.
+// Indexed columns a filter can be answered from. `email` is any of a User's emails[].value
+// (lowercased), through scim_emails and its index scim_emails_value (migration v16).
 enum class ScimIndex { user_name, external_id, display_name, email };
+
+// A SCIM deactivation (active → false, or DELETE) and when the user's sessions were revoked by
+// the fan-out: both timestamps recorded for the reconciliation report.
+struct ScimDeactivation {
+  int64_t seq = 0;
+  std::string environment_id;
+  std::string organization_id;
+  std::string directory_id;
+  std::string scim_id;
+  std::string user_id;
+  std::string cause;                   // deactivated | deleted
+  int64_t requested_at_ms = 0;         // the SCIM request reached the server
+  int64_t sessions_revoked_at_ms = 0;  // the revocation fan-out's transaction ran
+  int64_t sessions_revoked = 0;        // how many live sessions it ended
+};
+
+// A User whose `active` as the IdP last pushed it disagrees with its identity user's state
+// (an admin suspended a user the directory says is active, or the identity user is gone).
+struct ScimUserDrift {
+  std::string scim_id;
+  std::string user_id;
+  bool scim_active = true;
+  std::string user_state;  // "" when the identity user no longer exists
+};
+
+// What the reconciliation report reads per directory.
+struct DirectoryCounts {
+  int64_t users = 0;
+  int64_t active_users = 0;  // the stored document's active is not false
+  int64_t groups = 0;
+  int64_t memberships = 0;
+  int64_t untouched_users = 0;  // Users whose last write is older than the cutoff
+  int64_t failed_requests = 0;  // request log entries with status >= 400 since the cutoff
+};
 
 class DirectoryRepository {
  public:
@@ -160,18 +199,63 @@ class DirectoryRepository {
       std::string_view organization_id, std::string_view directory_id,
       std::string_view member_id) = 0;
 
+  // The query plan the backend chooses for find_resources on `index` (SQLite: EXPLAIN QUERY
+  // PLAN details; PostgreSQL: ANALYZE of the two tables, then EXPLAIN with sequential scans
+  // disabled so that a tiny table still shows whether the index serves the query: call it in a
+  // write transaction there). For tests and operators.
+  virtual Result<std::string> query_plan(std::string_view environment_id,
+                                         std::string_view organization_id,
+                                         std::string_view directory_id, std::string_view type,
+                                         ScimIndex index, std::string_view value) = 0;
+  // Users of any directory of the organization linked to this identity user.
+  virtual Result<std::vector<ScimResource>> resources_of_user(std::string_view environment_id,
+                                                              std::string_view organization_id,
+                                                              std::string_view user_id) = 0;
+
   virtual Result<int64_t> append_log(const ScimRequestLogEntry& e) = 0;
   // Newest first, seq < before_seq (0: from the newest).
   virtual Result<std::vector<ScimRequestLogEntry>> list_log(std::string_view environment_id,
                                                             std::string_view organization_id,
                                                             std::string_view directory_id,
                                                             int64_t before_seq, int limit) = 0;
-};
+  // Failed requests (status >= 400), newest first, seq < before_seq (0: from the newest).
+  virtual Result<std::vector<ScimRequestLogEntry>> list_failures(std::string_view environment_id,
+                                                                 std::string_view organization_id,
+                                                                 std::string_view directory_id,
+                                                                 int64_t before_seq, int limit) = 0;
 
-class Repositories;
-// The directory repository of one transaction. (A free function rather than a member of
-// Repositories for now, so that adding it did not recompile every module; it moves into
-// Repositories when the branches are merged.)
-DirectoryRepository& directories(Repositories& repos);
+  // Reconciliation (directory.not_found for another tenant's directory).
+  virtual Result<DirectoryCounts> counts(std::string_view environment_id,
+                                         std::string_view organization_id,
+                                         std::string_view directory_id, int64_t untouched_before_ms,
+                                         int64_t failed_since_ms) = 0;
+  // Users whose last write is older than `before_ms`, oldest first.
+  virtual Result<std::vector<ScimResource>> untouched_users(std::string_view environment_id,
+                                                            std::string_view organization_id,
+                                                            std::string_view directory_id,
+                                                            int64_t before_ms, int limit) = 0;
+  // Users whose pushed `active` disagrees with their identity user's state, by id.
+  virtual Result<std::vector<ScimUserDrift>> drifted_users(std::string_view environment_id,
+                                                           std::string_view organization_id,
+                                                           std::string_view directory_id,
+                                                           int limit) = 0;
+  virtual Result<int64_t> record_deactivation(const ScimDeactivation& d) = 0;
+  // Newest first.
+  virtual Result<std::vector<ScimDeactivation>> list_deactivations(std::string_view environment_id,
+                                                                   std::string_view organization_id,
+                                                                   std::string_view directory_id,
+                                                                   int limit) = 0;
+
+  // The link rule of a connection of the organization (docs/scim.md "Linking SSO logins"):
+  // "" (none) | external_id | user_name | email. Stored beside the connection, keyed by the
+  // organization and connection id; the caller checks the connection exists.
+  virtual Result<bool> set_link_rule(std::string_view environment_id,
+                                     std::string_view organization_id,
+                                     std::string_view connection_id, std::string_view rule,
+                                     int64_t now_ms) = 0;
+  virtual Result<std::string> link_rule(std::string_view environment_id,
+                                        std::string_view organization_id,
+                                        std::string_view connection_id) = 0;
+};
 
 }  // namespace gh::store

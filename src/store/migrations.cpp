@@ -570,6 +570,72 @@ const std::vector<Migration>& migrations() {
         "CREATE INDEX connections_type_id ON connections (type, id)",
     };
     m.push_back({15, "connections by type", v15, v15});
+
+    // SCIM lifecycle (issue 10, second part): every email of a User indexed for emails.value
+    // filters (filled from the stored documents), Users found by their identity user, the
+    // reconciliation report's reads, deactivations with the time their sessions were revoked,
+    // and the per-connection rule linking SSO logins to directory users.
+    auto v16 = [](bool pg) {
+      return std::vector<std::string>{
+          // Keyed by the unique index that serves `emails.value eq` (organization, directory,
+          // value) so both planners use it (a key led by the resource id tempted SQLite into a
+          // directory-wide covering scan); scim_emails_resource serves rewrites of one User.
+          R"(CREATE TABLE scim_emails (
+               organization_id TEXT NOT NULL,
+               directory_id TEXT NOT NULL,
+               resource_id TEXT NOT NULL,
+               value TEXT NOT NULL,
+               environment_id TEXT NOT NULL))",
+          "CREATE UNIQUE INDEX scim_emails_value ON scim_emails (organization_id, directory_id, "
+          "value, resource_id)",
+          "CREATE INDEX scim_emails_resource ON scim_emails (organization_id, directory_id, "
+          "resource_id)",
+          pg ? std::string(R"(INSERT INTO scim_emails (organization_id, directory_id, resource_id,
+               value, environment_id)
+               SELECT DISTINCT r.organization_id, r.directory_id, r.id, lower(e->>'value'),
+                      r.environment_id
+               FROM scim_resources r,
+                    jsonb_array_elements(CASE WHEN jsonb_typeof(r.document::jsonb->'emails') =
+                      'array' THEN r.document::jsonb->'emails' ELSE '[]'::jsonb END) e
+               WHERE r.resource_type = 'User' AND jsonb_typeof(e->'value') = 'string'
+                 AND e->>'value' <> '')")
+             : std::string(R"(INSERT INTO scim_emails (organization_id, directory_id, resource_id,
+               value, environment_id)
+               SELECT DISTINCT r.organization_id, r.directory_id, r.id,
+                      lower(json_extract(e.value, '$.value')), r.environment_id
+               FROM scim_resources r, json_each(r.document, '$.emails') e
+               WHERE r.resource_type = 'User' AND json_valid(r.document)
+                 AND json_type(r.document, '$.emails') = 'array'
+                 AND json_type(e.value, '$.value') = 'text'
+                 AND json_extract(e.value, '$.value') <> '')"),
+          "CREATE INDEX scim_resources_user ON scim_resources (organization_id, user_id)",
+          // Without resource_type: with it, this index had as many equality columns as the
+          // externalId/displayName ones and the planners took it for those filters.
+          "CREATE INDEX scim_resources_updated ON scim_resources (organization_id, directory_id, "
+          "updated_at)",
+          std::string("CREATE TABLE scim_deactivations (seq ") +
+              (pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT") + R"(,
+               organization_id TEXT NOT NULL,
+               environment_id TEXT NOT NULL,
+               directory_id TEXT NOT NULL,
+               scim_id TEXT NOT NULL,
+               user_id TEXT NOT NULL,
+               cause TEXT NOT NULL,
+               requested_at BIGINT NOT NULL,
+               sessions_revoked_at BIGINT NOT NULL,
+               sessions_revoked BIGINT NOT NULL))",
+          "CREATE INDEX scim_deactivations_directory ON scim_deactivations (organization_id, "
+          "directory_id, seq)",
+          R"(CREATE TABLE scim_connection_links (
+               organization_id TEXT NOT NULL,
+               connection_id TEXT NOT NULL,
+               environment_id TEXT NOT NULL,
+               rule TEXT NOT NULL,
+               updated_at BIGINT NOT NULL,
+               PRIMARY KEY (organization_id, connection_id)))",
+      };
+    };
+    m.push_back({16, "scim lifecycle", v16(false), v16(true)});
     return m;
   }();
   return all;

@@ -36,6 +36,10 @@ namespace gh::store {
 
 enum class Backend { sqlite, postgres };
 
+// Declared here, defined in store/directories.h: only the modules that use SCIM directories
+// include it, so changing that interface does not recompile the tree.
+class DirectoryRepository;
+
 struct StoreOptions {
   std::string url;  // sqlite:PATH | postgres://... | postgresql://...
   std::string sqlite_synchronous = "full";
@@ -78,6 +82,7 @@ class Repositories {
   virtual SessionRepository& sessions() = 0;
   virtual ReplayRepository& replays() = 0;
   virtual SamlAssertionRepository& saml_assertions() = 0;
+  virtual DirectoryRepository& directories() = 0;  // store/directories.h
   // Announce a change; delivered to this process's ChangeBus after commit and, on PostgreSQL,
   // to every node through NOTIFY (transactional: nothing is sent on rollback).
   virtual void changed(const std::string& topic, const std::string& key) = 0;

@@ -34,13 +34,15 @@ nlohmann::json SecurityPolicy::to_json() const {
           {"allowed_connections", allowed_connections},
           {"provisioning_mode", provisioning_mode},
           {"guest_domains", guest_domains},
-          {"email_linking", email_linking}};
+          {"email_linking", email_linking},
+          {"suspend_unseen_jit_users_after_days", suspend_unseen_jit_users_after_days}};
 }
 
 Result<nlohmann::json> validate_policy_document(const nlohmann::json& doc) {
   if (!doc.is_object()) return fail(invalid("policy", "must be a JSON object"));
-  static const std::set<std::string> known = {"session", "allowed_connections", "provisioning_mode",
-                                              "guest_domains", "email_linking"};
+  static const std::set<std::string> known = {
+      "session",       "allowed_connections", "provisioning_mode",
+      "guest_domains", "email_linking",       "suspend_unseen_jit_users_after_days"};
   for (auto it = doc.begin(); it != doc.end(); ++it) {
     if (!known.count(it.key())) return fail(invalid(it.key(), "unknown field"));
   }
@@ -103,6 +105,12 @@ Result<nlohmann::json> validate_policy_document(const nlohmann::json& doc) {
   };
   if (auto r = one_of("provisioning_mode", {"jit", "directory_only"}); !r) return fail(r.error());
   if (auto r = one_of("email_linking", {"never", "verified_domains"}); !r) return fail(r.error());
+  if (auto it = doc.find("suspend_unseen_jit_users_after_days"); it != doc.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 3650) {
+      return fail(invalid("suspend_unseen_jit_users_after_days",
+                          "must be an integer number of days from 0 (never) to 3650"));
+    }
+  }
   return doc;
 }
 
@@ -121,6 +129,8 @@ SecurityPolicy effective_policy(const nlohmann::json& environment_doc,
     p.provisioning_mode = doc->value("provisioning_mode", p.provisioning_mode);
     p.guest_domains = doc->value("guest_domains", p.guest_domains);
     p.email_linking = doc->value("email_linking", p.email_linking);
+    p.suspend_unseen_jit_users_after_days =
+        doc->value("suspend_unseen_jit_users_after_days", p.suspend_unseen_jit_users_after_days);
   }
   return p;
 }

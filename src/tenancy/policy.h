@@ -20,6 +20,9 @@ struct SecurityPolicy {
   std::string email_linking = "never";  // never | verified_domains
   // Concurrent live sessions per user; 0: unlimited. Beyond it the oldest are revoked.
   int64_t max_sessions_per_user = 0;
+  // Just-in-time users (bound to a connection, provisioned by no directory) not seen for this
+  // many days are suspended by the directory lifecycle worker; 0: never (docs/scim.md).
+  int64_t suspend_unseen_jit_users_after_days = 0;
 
   nlohmann::json to_json() const;
 };

@@ -4,6 +4,7 @@
 // claims and the admin operations with their audit records and events, and isolation.
 #include "identity/error_codes.h"
 #include "identity_fixture.h"
+#include "store/directories.h"
 #include "tenancy/error_codes.h"
 
 namespace gh::identity {
@@ -377,6 +378,198 @@ TEST_P(IdentityServiceTest, AdminReadsAreScopedToTheOrganization) {
   EXPECT_EQ(user(acme_, uid).state, "active");
 }
 
+// The connection's directory link rule (docs/scim.md): a SCIM-provisioned user and an SSO
+// identity are one person only under the rule; ambiguity is an error; directory_only refuses
+// users no directory provisions.
+class DirectoryLinking : public IdentityServiceTest {
+ protected:
+  store::Directory directory(const store::Organization& org, const std::string& name) {
+    return *store_->transact<store::Directory>([&](store::Repositories& r) {
+      store::Directory d;
+      d.environment_id = org.environment_id;
+      d.organization_id = org.id;
+      d.name = name;
+      return r.directories().create(d);
+    });
+  }
+  // A directory user: the identity user and its SCIM resource, as ScimService writes them.
+  std::string provision(const store::Directory& d, const std::string& user_name,
+                        const std::string& external_id, std::vector<std::string> emails) {
+    auto id = store_->transact<std::string>([&](store::Repositories& r) -> Result<std::string> {
+      store::User u;
+      u.environment_id = d.environment_id;
+      u.organization_id = d.organization_id;
+      u.email = emails.empty() ? "" : emails.front();
+      auto user = r.users().create(u);
+      if (!user) return fail(user.error());
+      store::ScimResource res;
+      res.directory_id = d.id;
+      res.environment_id = d.environment_id;
+      res.organization_id = d.organization_id;
+      res.type = "User";
+      res.user_id = user->id;
+      res.user_name = store::normalize_email(user_name);
+      res.external_id = external_id;
+      res.emails = emails;
+      res.document = {{"userName", user_name}, {"externalId", external_id}};
+      auto created = r.directories().create_resource(res);
+      if (!created) return fail(created.error());
+      return user->id;
+    });
+    EXPECT_TRUE(id) << id.error().text();
+    return id ? *id : "";
+  }
+  void rule(const store::Organization& org, const std::string& connection, const std::string& r) {
+    ASSERT_TRUE(store_->transact<bool>([&](store::Repositories& repos) {
+      return repos.directories().set_link_rule(org.environment_id, org.id, connection, r, 1);
+    }));
+  }
+};
+
+TEST_P(DirectoryLinking, ExternalIdRuleBindsTheLoginToTheDirectoryUser) {
+  auto d = directory(acme_, "Entra");
+  const std::string uid = provision(d, "alice@acme.example", "sub-9", {"alice@acme.example"});
+  set_policy(acme_, {{"provisioning_mode", "directory_only"}});
+  // Without a rule the same email is not enough (never linked by email unless policy says so).
+  auto refused = identity_.resolve(login(acme_, "conn-1", "sub-9", "alice@acme.example"), false);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, errc::IdentityEmailInUse);
+  rule(acme_, "conn-1", "external_id");
+  // The subject is what counts: another subject with the same email is not her.
+  auto other = identity_.resolve(login(acme_, "conn-1", "sub-other", "alice@acme.example"), false);
+  ASSERT_FALSE(other);
+  auto r = identity_.resolve(login(acme_, "conn-1", "sub-9", "alice@acme.example"), false);
+  ASSERT_TRUE(r) << r.error().text();
+  EXPECT_EQ(r->user_id, uid);
+  EXPECT_TRUE(r->linked);
+  EXPECT_FALSE(r->created);
+  auto linked = audit(acme_, "user.linked");
+  ASSERT_EQ(linked.size(), 1u);
+  EXPECT_EQ(linked[0].summary["rule"], "external_id");
+  EXPECT_EQ(linked[0].summary["by"], "directory");
+  // The next login is found by its binding; directory_only lets it in (a directory provisions
+  // this user).
+  auto again = identity_.resolve(login(acme_, "conn-1", "sub-9", "alice@acme.example"), false);
+  ASSERT_TRUE(again) << again.error().text();
+  EXPECT_EQ(again->user_id, uid);
+  EXPECT_FALSE(again->linked);
+  // The rule is per connection: conn-2 has none.
+  EXPECT_FALSE(identity_.resolve(login(acme_, "conn-2", "sub-9", "alice@acme.example"), false));
+}
+
+TEST_P(DirectoryLinking, UserNameAndEmailRules) {
+  auto d = directory(acme_, "Okta");
+  const std::string bob = provision(d, "Bob@Acme.Example", "00u1", {"bob@acme.example"});
+  const std::string carol =
+      provision(d, "carol", "00u2", {"carol@acme.example", "c.alias@acme.example"});
+  set_policy(acme_, {{"provisioning_mode", "directory_only"}});
+  rule(acme_, "conn-1", "user_name");
+  // userName matched case-insensitively against the email (the subject is opaque here).
+  auto r = identity_.resolve(login(acme_, "conn-1", "opaque-1", "bob@acme.example"), false);
+  ASSERT_TRUE(r) << r.error().text();
+  EXPECT_EQ(r->user_id, bob);
+  // ... or against the subject.
+  r = identity_.resolve(login(acme_, "conn-1", "CAROL", "unrelated@acme.example"), false);
+  ASSERT_TRUE(r) << r.error().text();
+  EXPECT_EQ(r->user_id, carol);
+
+  // email: only for a domain this organization verified, any of the user's emails.
+  rule(acme_, "conn-2", "email");
+  auto unverified = identity_.resolve(login(acme_, "conn-2", "s-2", "c.alias@acme.example"), false);
+  ASSERT_FALSE(unverified);
+  EXPECT_EQ(unverified.error().code, errc::IdentityProvisioningRefused);
+  add_domain(acme_, "acme.example", true);
+  r = identity_.resolve(login(acme_, "conn-2", "s-2", "c.alias@acme.example"), false);
+  ASSERT_TRUE(r) << r.error().text();
+  EXPECT_EQ(r->user_id, carol);
+  // A dry run links nothing.
+  const auto before = counts(acme_);
+  r = identity_.resolve(login(acme_, "conn-2", "s-3", "bob@acme.example"), true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->user_id, bob);
+  EXPECT_EQ(counts(acme_), before);
+}
+
+TEST_P(DirectoryLinking, AmbiguityIsAnErrorAndWritesNothing) {
+  auto d1 = directory(acme_, "Entra");
+  auto d2 = directory(acme_, "Okta");
+  provision(d1, "a1", "dup", {});
+  provision(d2, "a2", "dup", {});
+  rule(acme_, "conn-1", "external_id");
+  const auto before = counts(acme_);
+  auto r = identity_.resolve(login(acme_, "conn-1", "dup", "someone@acme.example"), false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::IdentityLinkAmbiguous);
+  EXPECT_EQ(r.error().extra["matches"], 2);
+  EXPECT_EQ(counts(acme_), before);
+  // Another organization's directory users never count.
+  auto g = directory(globex_, "Entra");
+  provision(g, "g1", "solo", {});
+  rule(acme_, "conn-1", "external_id");
+  set_policy(acme_, {{"provisioning_mode", "directory_only"}});
+  auto foreign = identity_.resolve(login(acme_, "conn-1", "solo", "solo@acme.example"), false);
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(foreign.error().code, errc::IdentityProvisioningRefused);
+}
+
+TEST_P(DirectoryLinking, DirectoryOnlyRefusesBoundUsersNoDirectoryProvisions) {
+  auto jit = identity_.resolve(login(acme_, "conn-1", "sub-1", "jit@acme.example"), false);
+  ASSERT_TRUE(jit);
+  ASSERT_TRUE(jit->created);
+  set_policy(acme_, {{"provisioning_mode", "directory_only"}});
+  auto r = identity_.resolve(login(acme_, "conn-1", "sub-1", "jit@acme.example"), false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::IdentityProvisioningRefused);
+  // Back under jit the same binding works again.
+  set_policy(acme_, {{"provisioning_mode", "jit"}});
+  EXPECT_TRUE(identity_.resolve(login(acme_, "conn-1", "sub-1", "jit@acme.example"), false));
+}
+
+TEST_P(DirectoryLinking, UnseenJustInTimeUsersAreSuspendedByPolicy) {
+  // Day 0: a JIT user with a live session, a directory user who also signed in (linked), and a
+  // JIT user of an organization without the policy.
+  auto stale = *identity_.resolve(login(acme_, "conn-1", "sub-stale", "stale@acme.example"), false);
+  auto d = directory(acme_, "Entra");
+  const std::string dir_user = provision(d, "dir@acme.example", "ext-dir", {"dir@acme.example"});
+  rule(acme_, "conn-1", "external_id");
+  ASSERT_TRUE(identity_.resolve(login(acme_, "conn-1", "ext-dir", "dir@acme.example"), false));
+  auto other_org = *identity_.resolve(login(globex_, "conn-1", "sub-g", "g@globex.example"), false);
+  set_policy(acme_, {{"suspend_unseen_jit_users_after_days", 30}});
+  // Day 20: another JIT user appears; day 31: the first is 31 days unseen, the second 11.
+  clock_.advance(std::chrono::hours(24 * 20));
+  auto recent = *identity_.resolve(login(acme_, "conn-1", "sub-new", "new@acme.example"), false);
+  clock_.advance(std::chrono::hours(24 * 11));
+  // A live session of the stale user (started without a login, as a tool could): it ends.
+  auto session = sessions_.start(
+      {sandbox_.id, acme_.id, stale.user_id, "conn-1", clock_.now_ms(), "", {"pwd"}});
+  ASSERT_TRUE(session) << session.error().text();
+  auto n = identity_.suspend_unseen_jit_users(100);
+  ASSERT_TRUE(n) << n.error().text();
+  EXPECT_EQ(*n, 1);
+  EXPECT_EQ(user(acme_, stale.user_id).state, "suspended");
+  EXPECT_EQ(user(acme_, recent.user_id).state, "active");
+  EXPECT_EQ(user(acme_, dir_user).state, "active");  // the directory decides for its users
+  EXPECT_EQ(user(globex_, other_org.user_id).state, "active");
+  // Through the fan-out: the session is revoked, audited as the system.
+  auto sessions = *store_->read<std::vector<store::Session>>([&](store::Repositories& r) {
+    return r.sessions().list_for_user(sandbox_.id, acme_.id, stale.user_id, 0);
+  });
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_NE(sessions[0].revoked_at_ms, 0);
+  auto suspended = audit(acme_, "user.suspended");
+  ASSERT_EQ(suspended.size(), 1u);
+  EXPECT_EQ(suspended[0].actor_type, "system");
+  EXPECT_EQ(suspended[0].actor_id, "jit-inactivity");
+  // Nothing more to do; the budget bounds a run.
+  EXPECT_EQ(*identity_.suspend_unseen_jit_users(100), 0);
+  clock_.advance(std::chrono::hours(24 * 30));
+  EXPECT_EQ(*identity_.suspend_unseen_jit_users(0), 0);
+  EXPECT_EQ(*identity_.suspend_unseen_jit_users(100), 1);
+  EXPECT_EQ(user(acme_, recent.user_id).state, "suspended");
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, DirectoryLinking, ::testing::Values(Backend::sqlite));
+INSTANTIATE_TEST_SUITE_P(Postgres, DirectoryLinking, ::testing::Values(Backend::postgres));
 INSTANTIATE_TEST_SUITE_P(Sqlite, IdentityServiceTest, ::testing::Values(Backend::sqlite));
 INSTANTIATE_TEST_SUITE_P(Postgres, IdentityServiceTest, ::testing::Values(Backend::postgres));
 INSTANTIATE_TEST_SUITE_P(Sqlite, EmailLinking, ::testing::Values(Backend::sqlite));

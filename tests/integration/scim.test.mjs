@@ -7,9 +7,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { cleanup, cli, startServer, tempDir } from './lib.mjs';
+import { CookieJar, signInWithTestIdp } from './login_driver.mjs';
 
 let dir, srv, demo, flags, db, envId, globex, globexKey;
 let entra, okta, other;  // directories: {id, base, token}
@@ -24,10 +25,10 @@ function sql(query) {
 const rows = (query) => JSON.parse(sql(query) || '[]');
 const q = (s) => `'${String(s).replaceAll("'", "''")}'`;
 
-async function call(method, p, { key = demo.admin_api_key, env = 'sandbox', body } = {}) {
+async function call(method, p, { key = demo.admin_api_key, env = 'sandbox', body, headers = {} } = {}) {
   const r = await fetch(`${srv.url}/api/v1/environments/${env}${p}`, {
     method,
-    headers: { Authorization: `Bearer ${key}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+    headers: { Authorization: `Bearer ${key}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   const text = await r.text();
@@ -82,6 +83,14 @@ before(async () => {
   assert.equal(g.status, 201);
   globex = g.body.id;
   globexKey = (await call('POST', `/organizations/${globex}/api-keys`, { body: { name: 'globex' } })).body.secret;
+  // The domain guard: provisioned userNames and primary emails are in a verified domain of the
+  // organization or a guest domain of its policy. These tests' IdPs use guest domains.
+  const policy = async (org, key, domains) => {
+    const r = await call('PUT', `/organizations/${org}/policy`, { key, body: { guest_domains: domains }, headers: { 'If-Match': '"v0"' } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  };
+  await policy(demo.organization_id, demo.admin_api_key, ['contoso.example', 'okta.local', 'globex.test']);
+  await policy(globex, globexKey, ['globex.test']);
   entra = await newDirectory(demo.organization_id, demo.admin_api_key, 'Entra ID');
   okta = await newDirectory(demo.organization_id, demo.admin_api_key, 'Okta');
   other = await newDirectory(globex, globexKey, 'Globex Okta');
@@ -97,7 +106,7 @@ test('directories: admin API, base URL, name uniqueness, tokens never shown agai
   assert.equal(entra.base, `${srv.url}/scim/v2/${entra.id}`);
   const list = await call('GET', `${org}/directories`);
   assert.equal(list.status, 200);
-  assert.deepEqual(list.body.data.map((d) => d.name).sort(), ['Entra ID', 'Okta']);
+  assert.deepEqual(list.body.data.map((d) => d.name).sort(), ['Demo directory', 'Entra ID', 'Okta']);
   assert.ok(!JSON.stringify(list.body).includes('gh_scim_'.concat(entra.token.slice(8))));
   const dup = await call('POST', `${org}/directories`, { body: { name: 'Okta' } });
   assert.equal(dup.status, 409);
@@ -325,6 +334,18 @@ test('E8 hard delete → 204; the identity user is deprovisioned; a new user wit
   assertError(await scim(entra, 'GET', `/Users/${u.body.id}`), 404);
   assert.equal(rows(`SELECT state FROM users WHERE id = ${q(link)}`)[0].state, 'deprovisioned');
   assert.ok(outbox('user.deleted').some((e) => e.payload.scim_id === u.body.id));
+  // Created again with the same userName, externalId and email: a new SCIM id and a new
+  // identity user; the deprovisioned one stays deprovisioned (and gave its email up).
+  const again = await scim(entra, 'POST', '/Users', {
+    body: { userName: 'leaver@contoso.example', externalId: 'leaver', emails: [{ value: 'leaver@contoso.example', primary: true }] },
+  });
+  assert.equal(again.status, 201, JSON.stringify(again.body));
+  assert.notEqual(again.body.id, u.body.id);
+  const link2 = rows(`SELECT user_id FROM scim_resources WHERE id = ${q(again.body.id)}`)[0].user_id;
+  assert.notEqual(link2, link);
+  assert.equal(rows(`SELECT state FROM users WHERE id = ${q(link)}`)[0].state, 'deprovisioned');
+  assert.equal(rows(`SELECT email FROM users WHERE id = ${q(link2)}`)[0].email, 'leaver@contoso.example');
+  assert.equal(rows(`SELECT state FROM users WHERE id = ${q(link2)}`)[0].state, 'active');
 });
 
 test('E11 /Schemas, /ResourceTypes, /ServiceProviderConfig are ListResponses / truthful', async () => {
@@ -339,7 +360,9 @@ test('E11 /Schemas, /ResourceTypes, /ServiceProviderConfig are ListResponses / t
   assert.deepEqual(rt.body.Resources.map((x) => x.id), ['User', 'Group']);
   const spc = await scim(entra, 'GET', '/ServiceProviderConfig');
   assert.equal(spc.body.patch.supported, true);
-  assert.equal(spc.body.bulk.supported, false);
+  assert.equal(spc.body.bulk.supported, true);
+  assert.equal(spc.body.bulk.maxOperations, 1000);
+  assert.equal(spc.body.bulk.maxPayloadSize, 1048576);
   assert.equal(spc.body.filter.supported, true);
   assert.equal(spc.body.etag.supported, true);
 });
@@ -538,4 +561,279 @@ test('CLI: directory create, list, token-create, pause, delete', async () => {
   assert.equal(d.status, 404);
   const deleted = outbox('directory.deleted');
   assert.ok(deleted.some((e) => e.payload.directory.id === created.id));
+});
+
+test('seed-demo: the demo organization has a directory; its token is shown in demo.json and works', async () => {
+  assert.match(demo.scim_token, /^gh_scim_/);
+  assert.ok(demo.scim_base_url.endsWith(`/scim/v2/${demo.scim_directory_id}`));
+  const d = { base: `${srv.url}/scim/v2/${demo.scim_directory_id}`, token: demo.scim_token };
+  const r = await scim(d, 'GET', '/Users?count=1');
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body.schemas, [LIST]);
+  // Idempotent: the same directory and token again, no second directory.
+  const again = JSON.parse(cli(['seed-demo', ...flags]));
+  assert.equal(again.scim_directory_id, demo.scim_directory_id);
+  assert.equal(again.scim_token, demo.scim_token);
+  const list = await call('GET', `/organizations/${demo.organization_id}/directories`);
+  assert.equal(list.body.data.filter((x) => x.name === 'Demo directory').length, 1);
+  // The token is stored hashed only.
+  assert.equal(rows(`SELECT * FROM scim_tokens WHERE secret_hash = ${q(demo.scim_token)}`).length, 0);
+});
+
+test('emails.value filters (any email, Entra\'s emails[type eq "work"].value eq) find the user', async () => {
+  const u = await scim(entra, 'POST', '/Users', {
+    body: {
+      userName: 'multi@contoso.example',
+      emails: [{ type: 'work', primary: true, value: 'Multi@Contoso.example' }, { type: 'home', value: 'multi.home@contoso.example' }],
+    },
+  });
+  assert.equal(u.status, 201, JSON.stringify(u.body));
+  for (const f of ['emails.value eq "multi.home@contoso.example"', 'emails.value eq "MULTI@contoso.example"',
+    'emails[type eq "work"].value eq "multi@contoso.example"', 'emails[value eq "multi.home@contoso.example"]',
+    'emails[type eq "home" and value eq "multi.home@contoso.example"]', 'emails eq "multi.home@contoso.example"']) {
+    const r = await scim(entra, 'GET', `/Users?filter=${encodeURIComponent(f)}`);
+    assert.equal(r.status, 200, f);
+    assert.equal(r.body.totalResults, 1, f);
+    assert.equal(r.body.Resources[0].id, u.body.id, f);
+  }
+  // The rest of the filter still applies to what the index found.
+  for (const f of ['emails[type eq "home"].value eq "multi@contoso.example"', 'emails.value eq "multi.home@contoso.example" and userName eq "x"']) {
+    const r = await scim(entra, 'GET', `/Users?filter=${encodeURIComponent(f)}`);
+    assert.equal(r.body.totalResults, 0, f);
+  }
+  // A PATCH replacing the emails moves the index with it.
+  const p = await scim(entra, 'PATCH', `/Users/${u.body.id}`, {
+    body: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'emails', value: [{ type: 'work', primary: true, value: 'multi@contoso.example' }] }] },
+  });
+  assert.equal(p.status, 200, JSON.stringify(p.body));
+  const gone = await scim(entra, 'GET', `/Users?filter=${encodeURIComponent('emails.value eq "multi.home@contoso.example"')}`);
+  assert.equal(gone.body.totalResults, 0);
+  // Okta's directory in the same organization does not see Entra's users.
+  const other = await scim(okta, 'GET', `/Users?filter=${encodeURIComponent('emails.value eq "multi@contoso.example"')}`);
+  assert.equal(other.body.totalResults, 0);
+});
+
+test('domain guard: userName and primary email in a verified or guest domain only', async () => {
+  assertError(await scim(entra, 'POST', '/Users', { body: { userName: 'mallory@evil.example' } }), 400, 'invalidValue');
+  assertError(await scim(entra, 'POST', '/Users', {
+    body: { userName: 'mallory', emails: [{ primary: true, value: 'mallory@evil.example' }] },
+  }), 400, 'invalidValue');
+  // example.test is verified by the demo organization (seed-demo).
+  const ok = await scim(entra, 'POST', '/Users', { body: { userName: 'vera@example.test' } });
+  assert.equal(ok.status, 201, JSON.stringify(ok.body));
+  // Moving an existing user into a foreign domain is refused and changes nothing.
+  assertError(await scim(entra, 'PATCH', `/Users/${ok.body.id}`, {
+    body: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'userName', value: 'vera@evil.example' }] },
+  }), 400, 'invalidValue');
+  assert.equal((await scim(entra, 'GET', `/Users/${ok.body.id}`)).body.userName, 'vera@example.test');
+  // Another organization's verified domain is not this one's.
+  assertError(await scim(other, 'POST', '/Users', { body: { userName: 'x@example.test' } }), 400, 'invalidValue');
+  assert.equal(rows("SELECT id FROM users WHERE email = 'mallory@evil.example'").length, 0);
+});
+
+test('Bulk: bulkId references, per-operation status and atomicity, failOnErrors, limits', async () => {
+  const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+  let r = await scim(okta, 'POST', '/Bulk', {
+    body: {
+      schemas: [BULK],
+      Operations: [
+        // The group comes first and refers to users created later in the same request.
+        { method: 'POST', path: '/Groups', bulkId: 'g', data: { displayName: 'Bulk Team', members: [{ value: 'bulkId:u1' }, { value: 'bulkId:u2' }] } },
+        { method: 'POST', path: '/Users', bulkId: 'u1', data: { userName: 'bulk1@okta.local' } },
+        { method: 'POST', path: '/Users', bulkId: 'u2', data: { userName: 'bulk2@okta.local', emails: [{ value: 'bulk2@okta.local', primary: true }] } },
+        { method: 'POST', path: '/Users', bulkId: 'dup', data: { userName: 'BULK1@okta.local' } },
+        { method: 'PATCH', path: '/Users/bulkId:u2', data: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'displayName', value: 'Bulk Two' }] } },
+        { method: 'PATCH', path: '/Users/bulkId:nope', data: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'displayName', value: 'x' }] } },
+        { method: 'DELETE', path: `/Users/${randomUUID()}` },
+      ],
+    },
+  });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.deepEqual(r.body.schemas, ['urn:ietf:params:scim:api:messages:2.0:BulkResponse']);
+  const byId = Object.fromEntries(r.body.Operations.filter((o) => o.bulkId).map((o) => [o.bulkId, o]));
+  assert.equal(byId.u1.status, '201');
+  assert.equal(byId.u2.status, '201');
+  assert.equal(byId.g.status, '201');
+  assert.match(byId.g.location, /\/Groups\//);
+  assert.ok(byId.u1.version);
+  assert.equal(byId.dup.status, '409');
+  assert.equal(byId.dup.response.scimType, 'uniqueness');
+  assert.equal(byId.dup.response.status, '409');
+  const patches = r.body.Operations.filter((o) => o.method === 'PATCH');
+  assert.deepEqual(patches.map((o) => o.status).sort(), ['200', '409']);
+  const del = r.body.Operations.find((o) => o.method === 'DELETE');
+  assert.equal(del.status, '404');
+  assert.equal(r.body.Operations.length, 7);
+  // The group's members are the users created in the same request.
+  const u1 = byId.u1.location.split('/').pop();
+  const u2 = byId.u2.location.split('/').pop();
+  const g = await scim(okta, 'GET', `/Groups/${byId.g.location.split('/').pop()}`);
+  assert.deepEqual(g.body.members.map((m) => m.value).sort(), [u1, u2].sort());
+  assert.equal((await scim(okta, 'GET', `/Users/${u2}`)).body.displayName, 'Bulk Two');
+  // The failed operations changed nothing.
+  const dupes = await scim(okta, 'GET', `/Users?filter=${encodeURIComponent('userName eq "bulk1@okta.local"')}`);
+  assert.equal(dupes.body.totalResults, 1);
+
+  // failOnErrors: processing stops after that many errors; later operations are not run.
+  r = await scim(okta, 'POST', '/Bulk', {
+    body: {
+      schemas: [BULK], failOnErrors: 1,
+      Operations: [
+        { method: 'POST', path: '/Users', bulkId: 'a', data: { userName: 'bulk1@okta.local' } },
+        { method: 'POST', path: '/Users', bulkId: 'b', data: { userName: 'never@okta.local' } },
+      ],
+    },
+  });
+  assert.equal(r.status, 200);
+  assert.equal(r.body.Operations.length, 1);
+  assert.equal(r.body.Operations[0].status, '409');
+  assert.equal((await scim(okta, 'GET', `/Users?filter=${encodeURIComponent('userName eq "never@okta.local"')}`)).body.totalResults, 0);
+
+  // Circular references: 409 for both, nothing created.
+  r = await scim(okta, 'POST', '/Bulk', {
+    body: {
+      schemas: [BULK],
+      Operations: [
+        { method: 'POST', path: '/Groups', bulkId: 'x', data: { displayName: 'Cycle X', members: [{ value: 'bulkId:y' }] } },
+        { method: 'POST', path: '/Groups', bulkId: 'y', data: { displayName: 'Cycle Y', members: [{ value: 'bulkId:x' }] } },
+      ],
+    },
+  });
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body.Operations.map((o) => o.status), ['409', '409']);
+  assert.equal((await scim(okta, 'GET', `/Groups?filter=${encodeURIComponent('displayName eq "Cycle X"')}`)).body.totalResults, 0);
+
+  // Limits, as advertised: more than maxOperations → 413 tooMany; more than maxPayloadSize → 413.
+  const many = Array.from({ length: 1001 }, (_, i) => ({ method: 'DELETE', path: `/Users/${i}` }));
+  assertError(await scim(okta, 'POST', '/Bulk', { body: { schemas: [BULK], Operations: many } }), 413, 'tooMany');
+  const big = { schemas: [BULK], Operations: [{ method: 'POST', path: '/Users', bulkId: 'big', data: { userName: 'big@okta.local', nickName: 'x'.repeat(1048576) } }] };
+  assertError(await scim(okta, 'POST', '/Bulk', { body: big }), 413);
+  assertError(await scim(okta, 'POST', '/Bulk', { body: '{"Operations":' }), 400, 'invalidSyntax');
+  // Another directory's token cannot bulk here.
+  assertError(await scim({ ...okta, token: other.token }, 'POST', '/Bulk', { body: { schemas: [BULK], Operations: [] } }), 401);
+  // Events and the request log as for single requests.
+  assert.ok(outbox('group.member_added').some((e) => e.payload.members?.includes(u1)));
+  const log = await call('GET', `/organizations/${demo.organization_id}/directories/${okta.id}/requests?limit=50`);
+  assert.ok(log.body.data.some((e) => e.path.endsWith('/Bulk') && e.status === 200));
+});
+
+test('connection link rule: a setting on the connection, validated and audited', async () => {
+  const org = `/organizations/${demo.organization_id}`;
+  const conn = demo.test_connection_id;
+  let r = await call('GET', `${org}/connections/${conn}/directory-link`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.rule, 'none');
+  r = await call('PUT', `${org}/connections/${conn}/directory-link`, { body: { rule: 'sometimes' } });
+  assert.equal(r.status, 400);
+  assert.equal(r.body.code, 'directory.invalid');
+  r = await call('PUT', `${org}/connections/${conn}/directory-link`, { body: { rule: 'external_id' } });
+  assert.equal(r.status, 200);
+  assert.equal((await call('GET', `${org}/connections/${conn}/directory-link`)).body.rule, 'external_id');
+  const audit = rows(`SELECT action, summary FROM audit_records WHERE action = 'connection.directory_link_updated'`);
+  assert.equal(audit.length, 1);
+  assert.deepEqual(JSON.parse(audit[0].summary).directory_link, { from: 'none', to: 'external_id' });
+  r = await call('PUT', `${org}/connections/${randomUUID()}/directory-link`, { body: { rule: 'email' } });
+  assert.equal(r.status, 404);
+  // Another organization's key and ids.
+  r = await call('GET', `/organizations/${globex}/connections/${conn}/directory-link`, { key: globexKey });
+  assert.equal(r.status, 404);
+  r = await call('PUT', `${org}/connections/${conn}/directory-link`, { key: globexKey, body: { rule: 'none' } });
+  assert.ok([403, 404].includes(r.status));
+  r = await call('PUT', `${org}/connections/${conn}/directory-link`, { body: { rule: 'none' } });
+  assert.equal(r.body.rule, 'none');
+});
+
+test('reconciliation report: counts, untouched users, failed requests, deactivation → revocation delay', async () => {
+  const org = `/organizations/${demo.organization_id}`;
+  let r = await call('GET', `${org}/directories/${entra.id}/reconciliation?untouched_days=0`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const total = rows(`SELECT COUNT(*) AS n FROM scim_resources WHERE directory_id = ${q(entra.id)} AND resource_type = 'User'`)[0].n;
+  assert.equal(r.body.users.total, total);
+  assert.equal(r.body.users.active + r.body.users.inactive, total);
+  assert.equal(r.body.groups.total, 1);
+  // untouched_days=0: every user is older than now.
+  assert.equal(r.body.untouched_users.count, total);
+  assert.ok(r.body.failed_requests.count >= 1);
+  assert.ok(r.body.failed_requests.recent.every((e) => e.status >= 400));
+  // E7's first deactivation ended alice's session: both timestamps and the measured delay.
+  const first = r.body.deactivations.recent.filter((x) => x.user_id === alice.userId).pop();
+  assert.ok(first, JSON.stringify(r.body.deactivations));
+  assert.equal(first.cause, 'deactivated');
+  assert.equal(first.sessions_revoked, 1);
+  assert.ok(first.sessions_revoked_at_ms >= first.requested_at_ms);
+  assert.equal(first.delay_ms, first.sessions_revoked_at_ms - first.requested_at_ms);
+  const revokedAt = rows(`SELECT revoked_at FROM sessions WHERE user_id = ${q(alice.userId)}`)[0].revoked_at;
+  assert.equal(first.sessions_revoked_at_ms, revokedAt);
+  assert.ok(r.body.deactivations.delay.count >= 5);
+  assert.ok(r.body.deactivations.recent.some((x) => x.cause === 'deleted'));
+  // What the IdP pushed against what Gatehouse holds: nothing drifted yet; an admin suspending a
+  // user the directory says is active shows up.
+  assert.deepEqual(r.body.out_of_sync_users, []);
+  const boss = rows(`SELECT id, user_id FROM scim_resources WHERE user_name = 'boss@contoso.example'`)[0];
+  const s = await call('PATCH', `${org}/users/${boss.user_id}`, { body: { state: 'suspended' }, headers: { 'If-Match': '*' } });
+  assert.equal(s.status, 200, JSON.stringify(s.body));
+  r = await call('GET', `${org}/directories/${entra.id}/reconciliation`);
+  assert.deepEqual(r.body.out_of_sync_users, [{ scim_id: boss.id, user_id: boss.user_id, scim_active: true, user_state: 'suspended' }]);
+  // With the default 30 days nothing is untouched yet.
+  r = await call('GET', `${org}/directories/${entra.id}/reconciliation`);
+  assert.equal(r.body.untouched_users.count, 0);
+  assert.equal((await call('GET', `${org}/directories/${entra.id}/reconciliation?untouched_days=x`)).status, 400);
+  // Another organization: 404.
+  r = await call('GET', `/organizations/${globex}/directories/${entra.id}/reconciliation`, { key: globexKey });
+  assert.equal(r.status, 404);
+});
+
+// A pending authorization request of the demo application (hosted login starts from it).
+async function pendingRequest() {
+  const verifier = randomBytes(32).toString('base64url');
+  const q = new URLSearchParams({
+    response_type: 'code', client_id: demo.client_id, redirect_uri: demo.redirect_uri,
+    scope: 'openid email profile', state: randomBytes(8).toString('hex'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  });
+  const r = await fetch(`${srv.url}/sandbox/oauth2/authorize?${q}`, { redirect: 'manual' });
+  assert.equal(r.status, 303, await r.text());
+  return new URL(r.headers.get('location')).searchParams.get('request');
+}
+
+test('lifecycle at SSO: directory_only refuses strangers with a page and code; the link rule finds the directory user; deactivation ends access', async () => {
+  const org = `/organizations/${demo.organization_id}`;
+  const demoDir = { base: `${srv.url}/scim/v2/${demo.scim_directory_id}`, token: demo.scim_token };
+  const cur = await call('GET', `${org}/policy`);
+  const put = await call('PUT', `${org}/policy`, {
+    body: { ...cur.body.policy, provisioning_mode: 'directory_only' }, headers: { 'If-Match': cur.headers.get('etag') },
+  });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  const signIn = async (email) => signInWithTestIdp(`${srv.url}/sandbox/login?request=${await pendingRequest()}`, { email }, new CookieJar());
+  // Nobody provisioned: refused, with the code on the page, and nobody created.
+  await assert.rejects(signIn('stranger@example.test'), (e) => e.status === 403 && e.code === 'identity.provisioning_refused');
+  assert.equal(rows("SELECT id FROM users WHERE email = 'stranger@example.test'").length, 0);
+  // Provisioned by the directory: found through the connection's link rule (userName = email).
+  const dora = await scim(demoDir, 'POST', '/Users', { body: { userName: 'dora@example.test', externalId: 'dora-1' } });
+  assert.equal(dora.status, 201, JSON.stringify(dora.body));
+  const doraUser = rows(`SELECT user_id FROM scim_resources WHERE id = ${q(dora.body.id)}`)[0].user_id;
+  // Without a rule the directory user is not taken over by a login with the same email.
+  await assert.rejects(signIn('dora@example.test'), (e) => e.code === 'identity.email_in_use');
+  assert.equal((await call('PUT', `${org}/connections/${demo.test_connection_id}/directory-link`, { body: { rule: 'user_name' } })).status, 200);
+  const done = await signIn('dora@example.test');
+  assert.ok(done.startsWith(demo.redirect_uri), done);
+  const bindings = await call('GET', `${org}/users/${doraUser}/bindings`);
+  assert.equal(bindings.status, 200, JSON.stringify(bindings.body));
+  assert.equal((bindings.body.data ?? bindings.body).length, 1);
+  assert.ok(rows(`SELECT summary FROM audit_records WHERE action = 'user.linked' AND target_id = ${q(doraUser)}`)
+    .some((a) => JSON.parse(a.summary).rule === 'user_name'));
+  // Again: through the binding.
+  assert.ok((await signIn('dora@example.test')).startsWith(demo.redirect_uri));
+  // Deactivated over SCIM: refused at once.
+  const off = await scim(demoDir, 'PATCH', `/Users/${dora.body.id}`, { body: { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] } });
+  assert.equal(off.status, 200);
+  await assert.rejects(signIn('dora@example.test'), (e) => e.code === 'identity.user_inactive');
+  // A second directory user matching the same login makes the rule ambiguous: refused, not guessed.
+  await scim(demoDir, 'PATCH', `/Users/${dora.body.id}`, { body: { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] } });
+  const twin = await scim(entra, 'POST', '/Users', { body: { userName: 'twin@example.test', emails: [{ primary: true, value: 'twin.a@example.test' }] } });
+  assert.equal(twin.status, 201, JSON.stringify(twin.body));
+  const twin2 = await scim(demoDir, 'POST', '/Users', { body: { userName: 'TWIN@example.test', emails: [{ primary: true, value: 'twin.b@example.test' }] } });
+  assert.equal(twin2.status, 201, JSON.stringify(twin2.body));
+  await assert.rejects(signIn('twin@example.test'), (e) => e.code === 'identity.link_ambiguous');
 });

@@ -5,9 +5,12 @@
 // answer not-found (or nothing) everywhere.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "core/error.h"
 #include "directory/error_codes.h"
 #include "store/directories.h"
+#include "store/store.h"
 #include "test_store.h"
 
 namespace gh::store {
@@ -37,11 +40,12 @@ class DirectoryConformance : public ::testing::TestWithParam<Backend> {
       d.environment_id = org.environment_id;
       d.organization_id = org.id;
       d.name = name;
-      return directories(r).create(d);
+      return r.directories().create(d);
     });
   }
   Result<ScimResource> add_user(const Directory& d, const std::string& user_name,
-                                const std::string& external_id = "") {
+                                const std::string& external_id = "",
+                                std::vector<std::string> emails = {}) {
     return store_->transact<ScimResource>([&](Repositories& r) {
       ScimResource res;
       res.directory_id = d.id;
@@ -53,16 +57,17 @@ class DirectoryConformance : public ::testing::TestWithParam<Backend> {
       res.external_id = external_id;
       res.display_name = "dn " + user_name;
       res.document = {{"userName", user_name}};
-      return directories(r).create_resource(res);
+      res.emails = emails;
+      return r.directories().create_resource(res);
     });
   }
   template <class T>
   Result<T> read(const std::function<Result<T>(DirectoryRepository&)>& fn) {
-    return store_->read<T>([&](Repositories& r) { return fn(directories(r)); });
+    return store_->read<T>([&](Repositories& r) { return fn(r.directories()); });
   }
   template <class T>
   Result<T> write(const std::function<Result<T>(DirectoryRepository&)>& fn) {
-    return store_->transact<T>([&](Repositories& r) { return fn(directories(r)); });
+    return store_->transact<T>([&](Repositories& r) { return fn(r.directories()); });
   }
   FakeClock clock_;
   testing::TestStore store_;
@@ -329,6 +334,245 @@ TEST_P(DirectoryConformance, MembershipsLogAndCascade) {
     return r.count_resources(env_a_.id, globex_.id, other.id, "User");
   }),
             1);
+}
+
+TEST_P(DirectoryConformance, EveryEmailIsIndexedRewrittenAndTenantScoped) {
+  auto d = *make_dir(acme_, "Entra");
+  auto other = *make_dir(globex_, "Entra");
+  auto alice = *add_user(d, "alice", "",
+                         {"alice@acme.example", "a.home@mail.example", "alice@acme.example"});
+  ASSERT_TRUE(add_user(d, "bob", "", {"bob@acme.example"}));
+  ASSERT_TRUE(add_user(other, "alice", "", {"alice@acme.example"}));
+  auto by_email = [&](const std::string& env, const std::string& org, const std::string& dir,
+                      const std::string& v) {
+    return *read<std::vector<ScimResource>>(
+        [&](auto& r) { return r.find_resources(env, org, dir, "User", ScimIndex::email, v); });
+  };
+  // Any email, not only the primary one.
+  ASSERT_EQ(by_email(env_a_.id, acme_.id, d.id, "a.home@mail.example").size(), 1u);
+  EXPECT_EQ(by_email(env_a_.id, acme_.id, d.id, "a.home@mail.example")[0].id, alice.id);
+  EXPECT_EQ(by_email(env_a_.id, acme_.id, d.id, "alice@acme.example").size(), 1u);
+  EXPECT_TRUE(by_email(env_a_.id, acme_.id, d.id, "nobody@acme.example").empty());
+  // Groups have no emails.
+  EXPECT_TRUE(read<std::vector<ScimResource>>([&](auto& r) {
+                return r.find_resources(env_a_.id, acme_.id, d.id, "Group", ScimIndex::email,
+                                        "alice@acme.example");
+              })->empty());
+  // Another organization, environment or directory: nothing.
+  EXPECT_TRUE(by_email(env_a_.id, globex_.id, d.id, "alice@acme.example").empty());
+  EXPECT_TRUE(by_email(env_b_.id, acme_.id, d.id, "alice@acme.example").empty());
+  ASSERT_EQ(by_email(env_a_.id, globex_.id, other.id, "alice@acme.example").size(), 1u);
+  EXPECT_NE(by_email(env_a_.id, globex_.id, other.id, "alice@acme.example")[0].id, alice.id);
+
+  // An update rewrites the emails; a delete drops them.
+  ScimResource changed = alice;
+  changed.emails = {"alice.new@acme.example"};
+  changed.document["displayName"] = "x";
+  ASSERT_TRUE(write<ScimResource>([&](auto& r) { return r.update_resource(changed, 1); }));
+  EXPECT_TRUE(by_email(env_a_.id, acme_.id, d.id, "a.home@mail.example").empty());
+  EXPECT_EQ(by_email(env_a_.id, acme_.id, d.id, "alice.new@acme.example").size(), 1u);
+  ASSERT_TRUE(write<ScimResource>(
+      [&](auto& r) { return r.delete_resource(env_a_.id, acme_.id, d.id, "User", alice.id); }));
+  EXPECT_TRUE(by_email(env_a_.id, acme_.id, d.id, "alice.new@acme.example").empty());
+  EXPECT_EQ(by_email(env_a_.id, globex_.id, other.id, "alice@acme.example").size(), 1u);
+}
+
+// What IdPs filter on (userName, externalId, displayName, emails.value) is answered through its
+// own index on both backends: the plan names it (SQLite: EXPLAIN QUERY PLAN; PostgreSQL:
+// EXPLAIN with sequential scans disabled, so that these tiny tables still show whether an
+// index serves the query) and never walks the directory.
+TEST_P(DirectoryConformance, FilterIndexesAreUsedByThePlanner) {
+  auto d = *make_dir(acme_, "Entra");
+  // Enough rows that selectivity, not a tiny table's flat costs, decides.
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(add_user(d, "u" + std::to_string(i), "ext" + std::to_string(i),
+                         {"u" + std::to_string(i) + "@acme.example"}));
+    ASSERT_TRUE(write<ScimResource>([&](auto& r) {
+      ScimResource g;
+      g.directory_id = d.id;
+      g.environment_id = env_a_.id;
+      g.organization_id = acme_.id;
+      g.type = "Group";
+      g.display_name = "group " + std::to_string(i);
+      g.document = {{"displayName", g.display_name}};
+      return r.create_resource(g);
+    }));
+  }
+  const std::vector<std::tuple<ScimIndex, std::string, std::string>> cases = {
+      {ScimIndex::user_name, "User", "scim_resources_user_name"},
+      {ScimIndex::external_id, "User", "scim_resources_external_id"},
+      {ScimIndex::display_name, "Group", "scim_resources_display_name"},
+      {ScimIndex::email, "User", "scim_emails_value"},
+  };
+  for (const auto& [index, type, name] : cases) {
+    auto plan = write<std::string>([&](auto& r) {
+      return r.query_plan(env_a_.id, acme_.id, d.id, type, index,
+                          type == "Group" ? "group 7" : "u7@acme.example");
+    });
+    ASSERT_TRUE(plan) << plan.error().text();
+    SCOPED_TRACE(*plan);
+    EXPECT_NE(plan->find(name), std::string::npos) << name;
+    if (GetParam() == Backend::sqlite) {
+      EXPECT_EQ(plan->find("SCAN "), std::string::npos);
+      EXPECT_EQ(plan->find("TEMP B-TREE"), std::string::npos);
+    } else {
+      EXPECT_EQ(plan->find("Seq Scan"), std::string::npos);
+    }
+  }
+  // The email plan's index condition is on the value itself.
+  auto plan = *write<std::string>([&](auto& r) {
+    return r.query_plan(env_a_.id, acme_.id, d.id, "User", ScimIndex::email, "u7@acme.example");
+  });
+  EXPECT_NE(plan.find(GetParam() == Backend::sqlite ? "value=?" : "value = "), std::string::npos)
+      << plan;
+}
+
+TEST_P(DirectoryConformance, ReconciliationReadsDeactivationsAndLinkRulesAreTenantScoped) {
+  auto d = *make_dir(acme_, "Entra");
+  auto other = *make_dir(globex_, "Entra");
+  auto old_user = *add_user(d, "old", "", {"old@acme.example"});
+  clock_.advance(std::chrono::hours(24 * 40));
+  auto fresh = *add_user(d, "fresh");
+  ASSERT_TRUE(add_user(other, "elsewhere"));
+  auto g = *write<ScimResource>([&](auto& r) {
+    ScimResource res;
+    res.directory_id = d.id;
+    res.environment_id = env_a_.id;
+    res.organization_id = acme_.id;
+    res.type = "Group";
+    res.document = {{"displayName", "Eng"}};
+    return r.create_resource(res);
+  });
+  ASSERT_TRUE(*write<bool>(
+      [&](auto& r) { return r.add_member(env_a_.id, acme_.id, d.id, g.id, fresh.id); }));
+  const int64_t now = clock_.now_ms();
+  for (int status : {200, 409, 400, 201}) {
+    ASSERT_TRUE(write<int64_t>([&](auto& r) {
+      return r.append_log({.environment_id = env_a_.id,
+                           .organization_id = acme_.id,
+                           .directory_id = d.id,
+                           .at_ms = now,
+                           .method = "POST",
+                           .path = "/Users",
+                           .status = status,
+                           .error_type = status >= 400 ? "x" : ""});
+    }));
+  }
+  const int64_t cutoff = now - 24LL * 3600 * 1000 * 30;
+  auto c = read<DirectoryCounts>(
+      [&](auto& r) { return r.counts(env_a_.id, acme_.id, d.id, cutoff, cutoff); });
+  ASSERT_TRUE(c) << c.error().text();
+  EXPECT_EQ(c->users, 2);
+  EXPECT_EQ(c->groups, 1);
+  EXPECT_EQ(c->memberships, 1);
+  EXPECT_EQ(c->untouched_users, 1);
+  EXPECT_EQ(c->failed_requests, 2);
+  auto untouched = *read<std::vector<ScimResource>>(
+      [&](auto& r) { return r.untouched_users(env_a_.id, acme_.id, d.id, cutoff, 10); });
+  ASSERT_EQ(untouched.size(), 1u);
+  EXPECT_EQ(untouched[0].id, old_user.id);
+  auto failures = *read<std::vector<ScimRequestLogEntry>>(
+      [&](auto& r) { return r.list_failures(env_a_.id, acme_.id, d.id, 0, 10); });
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_EQ(failures[0].status, 400);
+  EXPECT_EQ(failures[1].status, 409);
+
+  ScimDeactivation x{.environment_id = env_a_.id,
+                     .organization_id = acme_.id,
+                     .directory_id = d.id,
+                     .scim_id = fresh.id,
+                     .user_id = fresh.user_id,
+                     .cause = "deactivated",
+                     .requested_at_ms = now,
+                     .sessions_revoked_at_ms = now + 7,
+                     .sessions_revoked = 2};
+  ASSERT_TRUE(write<int64_t>([&](auto& r) { return r.record_deactivation(x); }));
+  auto xs = *read<std::vector<ScimDeactivation>>(
+      [&](auto& r) { return r.list_deactivations(env_a_.id, acme_.id, d.id, 10); });
+  ASSERT_EQ(xs.size(), 1u);
+  EXPECT_EQ(xs[0].sessions_revoked_at_ms - xs[0].requested_at_ms, 7);
+  EXPECT_EQ(xs[0].sessions_revoked, 2);
+  EXPECT_EQ(xs[0].user_id, fresh.user_id);
+
+  // These test users' identity users do not exist: every User drifted, with no state.
+  auto drift = *read<std::vector<ScimUserDrift>>(
+      [&](auto& r) { return r.drifted_users(env_a_.id, acme_.id, d.id, 10); });
+  ASSERT_EQ(drift.size(), 2u);
+  EXPECT_EQ(drift[0].scim_id, old_user.id);
+  EXPECT_TRUE(drift[0].scim_active);
+  EXPECT_EQ(drift[0].user_state, "");
+  // A real identity user, suspended while the directory says active: drifted; active: not.
+  auto real = *store_->transact<User>([&](Repositories& r) -> Result<User> {
+    User u;
+    u.environment_id = env_a_.id;
+    u.organization_id = acme_.id;
+    return r.users().create(u);
+  });
+  ScimResource bound = fresh;
+  bound.user_id = real.id;
+  bound.document = {{"userName", "fresh"}, {"active", true}};
+  ASSERT_TRUE(write<ScimResource>([&](auto& r) { return r.update_resource(bound, 1); }));
+  drift = *read<std::vector<ScimUserDrift>>(
+      [&](auto& r) { return r.drifted_users(env_a_.id, acme_.id, d.id, 10); });
+  ASSERT_EQ(drift.size(), 1u);
+  ASSERT_TRUE(store_->transact<User>([&](Repositories& r) {
+    return r.users().set_state(env_a_.id, acme_.id, real.id, "suspended");
+  }));
+  drift = *read<std::vector<ScimUserDrift>>(
+      [&](auto& r) { return r.drifted_users(env_a_.id, acme_.id, d.id, 10); });
+  ASSERT_EQ(drift.size(), 2u);
+  EXPECT_EQ(drift[1].scim_id, fresh.id);
+  EXPECT_EQ(drift[1].user_state, "suspended");
+  EXPECT_TRUE(drift[1].scim_active);
+  bound.document["active"] = false;
+  ASSERT_TRUE(write<ScimResource>([&](auto& r) { return r.update_resource(bound, 2); }));
+  EXPECT_EQ(read<std::vector<ScimUserDrift>>([&](auto& r) {
+              return r.drifted_users(env_a_.id, acme_.id, d.id, 10);
+            })->size(),
+            1u);
+  EXPECT_FALSE(read<std::vector<ScimUserDrift>>(
+      [&](auto& r) { return r.drifted_users(env_a_.id, globex_.id, d.id, 10); }));
+
+  auto mine = *read<std::vector<ScimResource>>(
+      [&](auto& r) { return r.resources_of_user(env_a_.id, acme_.id, real.id); });
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].id, fresh.id);
+
+  ASSERT_TRUE(write<bool>(
+      [&](auto& r) { return r.set_link_rule(env_a_.id, acme_.id, "conn-1", "external_id", now); }));
+  EXPECT_EQ(*read<std::string>([&](auto& r) { return r.link_rule(env_a_.id, acme_.id, "conn-1"); }),
+            "external_id");
+  ASSERT_TRUE(write<bool>(
+      [&](auto& r) { return r.set_link_rule(env_a_.id, acme_.id, "conn-1", "email", now); }));
+  EXPECT_EQ(*read<std::string>([&](auto& r) { return r.link_rule(env_a_.id, acme_.id, "conn-1"); }),
+            "email");
+
+  // Another organization's or environment's ids: not found, or nothing.
+  for (auto [env, org] : {std::pair{env_a_.id, globex_.id}, std::pair{env_b_.id, acme_.id}}) {
+    auto probe =
+        read<DirectoryCounts>([&](auto& r) { return r.counts(env, org, d.id, cutoff, cutoff); });
+    ASSERT_FALSE(probe);
+    EXPECT_EQ(probe.error().code, errc::DirectoryNotFound);
+    EXPECT_FALSE(read<std::vector<ScimResource>>(
+        [&](auto& r) { return r.untouched_users(env, org, d.id, cutoff, 10); }));
+    EXPECT_FALSE(read<std::vector<ScimRequestLogEntry>>(
+        [&](auto& r) { return r.list_failures(env, org, d.id, 0, 10); }));
+    EXPECT_FALSE(read<std::vector<ScimDeactivation>>(
+        [&](auto& r) { return r.list_deactivations(env, org, d.id, 10); }));
+    ScimDeactivation y = x;
+    y.environment_id = env;
+    y.organization_id = org;
+    EXPECT_FALSE(write<int64_t>([&](auto& r) { return r.record_deactivation(y); }));
+    EXPECT_TRUE(read<std::vector<ScimResource>>([&](auto& r) {
+                  return r.resources_of_user(env, org, real.id);
+                })->empty());
+    EXPECT_EQ(*read<std::string>([&](auto& r) { return r.link_rule(env, org, "conn-1"); }), "");
+  }
+  // Clearing the rule.
+  ASSERT_TRUE(write<bool>(
+      [&](auto& r) { return r.set_link_rule(env_a_.id, acme_.id, "conn-1", "", now); }));
+  EXPECT_EQ(*read<std::string>([&](auto& r) { return r.link_rule(env_a_.id, acme_.id, "conn-1"); }),
+            "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, DirectoryConformance, ::testing::Values(Backend::sqlite));

@@ -1,6 +1,7 @@
 #include "store/sql/directory_repo.h"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 
 #include "core/ids.h"
@@ -104,6 +105,49 @@ const char* index_column(ScimIndex i) {
   return "user_name";
 }
 
+// The User's emails in scim_emails (replacing what was there).
+void write_emails(soci::session& sql, const ScimResource& r, bool fresh) {
+  if (!fresh) {
+    sql << "DELETE FROM scim_emails WHERE organization_id = :org AND directory_id = :dir AND "
+           "resource_id = :id",
+        soci::use(r.organization_id), soci::use(r.directory_id), soci::use(r.id);
+  }
+  if (r.type != "User") return;
+  std::vector<std::string> seen;
+  for (const auto& e : r.emails) {
+    if (e.empty() || std::find(seen.begin(), seen.end(), e) != seen.end()) continue;
+    seen.push_back(e);
+    sql << "INSERT INTO scim_emails (organization_id, directory_id, resource_id, value, "
+           "environment_id) VALUES (:org, :dir, :id, :v, :env)",
+        soci::use(r.organization_id), soci::use(r.directory_id), soci::use(r.id), soci::use(e),
+        soci::use(r.environment_id);
+  }
+}
+
+// find_resources' SQL for one index, tenant-scoped (organization and environment in every
+// WHERE clause). No ORDER BY: with one, SQLite prefers walking the primary key in id order over
+// the column's index (a directory-wide scan); the rows (at most 1000) are sorted after.
+// emails.value reads the ids from scim_emails_value first, then each resource by its key.
+std::string find_sql(ScimIndex index) {
+  if (index == ScimIndex::email) {
+    return "SELECT resource_id FROM scim_emails WHERE organization_id = :org AND directory_id = "
+           ":dir AND value = :v LIMIT 1000";
+  }
+  return std::string("SELECT ") + kResColumns +
+         " FROM scim_resources WHERE directory_id = :dir AND resource_type = :t AND " +
+         index_column(index) +
+         " = :v AND organization_id = :org AND environment_id = :env LIMIT 1000";
+}
+
+std::string sql_literal(std::string_view v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
 }  // namespace
 
 Result<Directory> SqlDirectoryRepository::create(const Directory& in) {
@@ -174,7 +218,8 @@ Result<Directory> SqlDirectoryRepository::remove(std::string_view environment_id
                                                  std::string_view id) {
   auto current = get(environment_id, organization_id, id);
   if (!current) return current;
-  for (const char* table : {"scim_tokens", "scim_resources", "scim_members", "scim_request_log"}) {
+  for (const char* table : {"scim_tokens", "scim_resources", "scim_members", "scim_request_log",
+                            "scim_emails", "scim_deactivations"}) {
     ctx_.sql << "DELETE FROM " << table << " WHERE organization_id = :org AND directory_id = :dir",
         soci::use(current->organization_id), soci::use(current->id);
   }
@@ -275,6 +320,7 @@ Result<ScimResource> SqlDirectoryRepository::create_resource(const ScimResource&
       soci::use(r.external_id), soci::use(r.display_name), soci::use(r.email), soci::use(doc),
       soci::use(v), soci::use(c), soci::use(c), soci::into(hit);
   if (!ctx_.sql.got_data()) return fail(not_unique(r.user_name));
+  write_emails(ctx_.sql, r, true);
   return r;
 }
 
@@ -299,19 +345,92 @@ Result<std::vector<ScimResource>> SqlDirectoryRepository::find_resources(
     std::string_view environment_id, std::string_view organization_id,
     std::string_view directory_id, std::string_view type, ScimIndex index, std::string_view value) {
   std::vector<ScimResource> out;
-  ResRow r;
   std::string env(environment_id), org(organization_id), dir(directory_id), t(type), v(value);
-  // The index leads with directory_id; the organization and environment keep it tenant-scoped.
+  if (index == ScimIndex::email) {
+    if (t != "User") return out;
+    std::vector<std::string> ids;
+    std::string id;
+    soci::statement st = (ctx_.sql.prepare << find_sql(index), soci::use(org, "org"),
+                          soci::use(dir, "dir"), soci::use(v, "v"), soci::into(id));
+    st.execute();
+    while (st.fetch()) ids.push_back(id);
+    std::sort(ids.begin(), ids.end());
+    for (const auto& i : ids) {
+      auto r = get_resource(environment_id, organization_id, directory_id, type, i);
+      if (r) out.push_back(std::move(*r));
+    }
+    return out;
+  }
+  ResRow r;
   soci::statement st =
-      (ctx_.sql.prepare << "SELECT " << kResColumns
-                        << " FROM scim_resources WHERE directory_id = :dir AND "
-                           "resource_type = :t AND "
-                        << index_column(index)
-                        << " = :v AND organization_id = :org AND "
-                           "environment_id = :env ORDER BY id LIMIT 1000",
-       soci::use(dir), soci::use(t), soci::use(v), soci::use(org), soci::use(env), GH_RES_INTO(r));
+      (ctx_.sql.prepare << find_sql(index), soci::use(dir, "dir"), soci::use(t, "t"),
+       soci::use(v, "v"), soci::use(org, "org"), soci::use(env, "env"), GH_RES_INTO(r));
   st.execute();
   while (st.fetch()) out.push_back(r.to());
+  std::sort(out.begin(), out.end(),
+            [](const ScimResource& a, const ScimResource& b) { return a.id < b.id; });
+  return out;
+}
+
+Result<std::string> SqlDirectoryRepository::query_plan(std::string_view environment_id,
+                                                       std::string_view organization_id,
+                                                       std::string_view directory_id,
+                                                       std::string_view type, ScimIndex index,
+                                                       std::string_view value) {
+  // The same SQL as find_resources with the values inlined (EXPLAIN takes no parameters on
+  // every backend); values are quoted.
+  std::string sql = find_sql(index);
+  auto bind = [&](const std::string& name, std::string_view v) {
+    const std::string key = ":" + name;
+    for (size_t pos = sql.find(key); pos != std::string::npos; pos = sql.find(key, pos)) {
+      const size_t end = pos + key.size();
+      if (end < sql.size() &&
+          (std::isalnum(static_cast<unsigned char>(sql[end])) || sql[end] == '_')) {
+        pos = end;
+        continue;
+      }
+      const std::string q = sql_literal(v);
+      sql.replace(pos, key.size(), q);
+      pos += q.size();
+    }
+  };
+  bind("dir", directory_id);
+  bind("org", organization_id);
+  bind("env", environment_id);
+  bind("t", type);
+  bind("v", value);
+  std::string plan;
+  if (ctx_.backend == Backend::postgres) {
+    // Statistics first (a fresh table has none, and then every 3-column equality looks alike
+    // to the planner); sequential scans off so that a tiny table still shows its index.
+    ctx_.sql << "ANALYZE scim_resources";
+    ctx_.sql << "ANALYZE scim_emails";
+    ctx_.sql << "SET LOCAL enable_seqscan = off";
+    soci::rowset<soci::row> rows = ctx_.sql.prepare << "EXPLAIN " + sql;
+    for (const auto& row : rows) plan += row.get<std::string>(0) + "\n";
+    ctx_.sql << "SET LOCAL enable_seqscan = on";
+  } else {
+    soci::rowset<soci::row> rows = ctx_.sql.prepare << "EXPLAIN QUERY PLAN " + sql;
+    for (const auto& row : rows) plan += row.get<std::string>(row.size() - 1) + "\n";
+  }
+  return plan;
+}
+
+Result<std::vector<ScimResource>> SqlDirectoryRepository::resources_of_user(
+    std::string_view environment_id, std::string_view organization_id, std::string_view user_id) {
+  std::vector<ScimResource> out;
+  ResRow r;
+  std::string env(environment_id), org(organization_id), u(user_id);
+  if (u.empty()) return out;
+  soci::statement st =
+      (ctx_.sql.prepare << "SELECT " << kResColumns
+                        << " FROM scim_resources WHERE organization_id = :org AND user_id = :u "
+                           "AND resource_type = 'User' AND environment_id = :env",
+       soci::use(org), soci::use(u), soci::use(env), GH_RES_INTO(r));
+  st.execute();
+  while (st.fetch()) out.push_back(r.to());
+  std::sort(out.begin(), out.end(),
+            [](const ScimResource& a, const ScimResource& b) { return a.id < b.id; });
   return out;
 }
 
@@ -399,6 +518,9 @@ Result<ScimResource> SqlDirectoryRepository::update_resource(const ScimResource&
     return fail(errc::RequestPreconditionFailed,
                 "The resource changed since you read it; read it again and retry");
   }
+  ScimResource emails = *current;
+  emails.emails = r.emails;
+  write_emails(ctx_.sql, emails, false);
   return get_resource(r.environment_id, r.organization_id, r.directory_id, r.type, r.id);
 }
 
@@ -413,6 +535,9 @@ Result<ScimResource> SqlDirectoryRepository::delete_resource(std::string_view en
               "(group_id = :g OR member_id = :m)",
       soci::use(current->organization_id), soci::use(current->directory_id), soci::use(current->id),
       soci::use(current->id);
+  ctx_.sql << "DELETE FROM scim_emails WHERE organization_id = :org AND directory_id = :dir AND "
+              "resource_id = :id",
+      soci::use(current->organization_id), soci::use(current->directory_id), soci::use(current->id);
   ctx_.sql << "DELETE FROM scim_resources WHERE organization_id = :org AND directory_id = :dir "
               "AND resource_type = :t AND id = :id",
       soci::use(current->organization_id), soci::use(current->directory_id),
@@ -523,6 +648,205 @@ Result<std::vector<ScimRequestLogEntry>> SqlDirectoryRepository::list_log(
     out.push_back(e);
   }
   return out;
+}
+
+Result<std::vector<ScimRequestLogEntry>> SqlDirectoryRepository::list_failures(
+    std::string_view environment_id, std::string_view organization_id,
+    std::string_view directory_id, int64_t before_seq, int limit) {
+  auto dir = get(environment_id, organization_id, directory_id);
+  if (!dir) return fail(dir.error());
+  std::vector<ScimRequestLogEntry> out;
+  ScimRequestLogEntry e;
+  long long seq = 0, at = 0, status = 0,
+            before = before_seq > 0 ? before_seq : std::numeric_limits<long long>::max();
+  int lim = std::clamp(limit, 1, 1000);
+  soci::statement st =
+      (ctx_.sql.prepare << "SELECT seq, at, method, path, status, error_type, body FROM "
+                           "scim_request_log WHERE organization_id = :org AND directory_id = "
+                           ":dir AND seq < :before AND status >= 400 ORDER BY seq DESC LIMIT :lim",
+       soci::use(dir->organization_id), soci::use(dir->id), soci::use(before), soci::use(lim),
+       soci::into(seq), soci::into(at), soci::into(e.method), soci::into(e.path),
+       soci::into(status), soci::into(e.error_type), soci::into(e.body));
+  st.execute();
+  while (st.fetch()) {
+    e.seq = seq;
+    e.at_ms = at;
+    e.status = static_cast<int>(status);
+    e.environment_id = dir->environment_id;
+    e.organization_id = dir->organization_id;
+    e.directory_id = dir->id;
+    out.push_back(e);
+  }
+  return out;
+}
+
+Result<DirectoryCounts> SqlDirectoryRepository::counts(std::string_view environment_id,
+                                                       std::string_view organization_id,
+                                                       std::string_view directory_id,
+                                                       int64_t untouched_before_ms,
+                                                       int64_t failed_since_ms) {
+  auto dir = get(environment_id, organization_id, directory_id);
+  if (!dir) return fail(dir.error());
+  DirectoryCounts c;
+  long long users = 0, groups = 0, members = 0, untouched = 0, failed = 0, inactive = 0;
+  long long cutoff = untouched_before_ms, since = failed_since_ms;
+  const std::string& org = dir->organization_id;
+  const std::string& id = dir->id;
+  ctx_.sql << "SELECT COUNT(*) FROM scim_resources WHERE organization_id = :org AND "
+              "directory_id = :dir AND resource_type = 'User'",
+      soci::use(org), soci::use(id), soci::into(users);
+  ctx_.sql << "SELECT COUNT(*) FROM scim_resources WHERE organization_id = :org AND "
+              "directory_id = :dir AND resource_type = 'Group'",
+      soci::use(org), soci::use(id), soci::into(groups);
+  ctx_.sql << "SELECT COUNT(*) FROM scim_members WHERE organization_id = :org AND "
+              "directory_id = :dir",
+      soci::use(org), soci::use(id), soci::into(members);
+  ctx_.sql << "SELECT COUNT(*) FROM scim_resources WHERE organization_id = :org AND "
+              "directory_id = :dir AND resource_type = 'User' AND updated_at < :cutoff",
+      soci::use(org), soci::use(id), soci::use(cutoff), soci::into(untouched);
+  ctx_.sql << "SELECT COUNT(*) FROM scim_request_log WHERE organization_id = :org AND "
+              "directory_id = :dir AND status >= 400 AND at >= :since",
+      soci::use(org), soci::use(id), soci::use(since), soci::into(failed);
+  // The identity users of this directory that are not active (suspended by a deactivation or
+  // an admin, or deprovisioned).
+  ctx_.sql << "SELECT COUNT(*) FROM scim_resources r JOIN users u ON u.organization_id = "
+              "r.organization_id AND u.id = r.user_id WHERE r.organization_id = :org AND "
+              "r.directory_id = :dir AND r.resource_type = 'User' AND u.state <> 'active'",
+      soci::use(org), soci::use(id), soci::into(inactive);
+  c.users = users;
+  c.groups = groups;
+  c.memberships = members;
+  c.untouched_users = untouched;
+  c.failed_requests = failed;
+  c.active_users = users - inactive;
+  return c;
+}
+
+Result<std::vector<ScimResource>> SqlDirectoryRepository::untouched_users(
+    std::string_view environment_id, std::string_view organization_id,
+    std::string_view directory_id, int64_t before_ms, int limit) {
+  auto dir = get(environment_id, organization_id, directory_id);
+  if (!dir) return fail(dir.error());
+  std::vector<ScimResource> out;
+  ResRow r;
+  long long cutoff = before_ms;
+  int lim = std::clamp(limit, 1, 1000);
+  soci::statement st =
+      (ctx_.sql.prepare << "SELECT " << kResColumns
+                        << " FROM scim_resources WHERE organization_id = :org AND directory_id = "
+                           ":dir AND resource_type = 'User' AND updated_at < :cutoff ORDER BY "
+                           "updated_at, id LIMIT :lim",
+       soci::use(dir->organization_id), soci::use(dir->id), soci::use(cutoff), soci::use(lim),
+       GH_RES_INTO(r));
+  st.execute();
+  while (st.fetch()) out.push_back(r.to());
+  return out;
+}
+
+Result<std::vector<ScimUserDrift>> SqlDirectoryRepository::drifted_users(
+    std::string_view environment_id, std::string_view organization_id,
+    std::string_view directory_id, int limit) {
+  auto dir = get(environment_id, organization_id, directory_id);
+  if (!dir) return fail(dir.error());
+  // `active` as stored in the document (absent: true); the engines spell JSON differently.
+  const std::string active =
+      ctx_.backend == Backend::postgres
+          ? "CASE WHEN r.document::jsonb->'active' = 'false'::jsonb THEN 0 ELSE 1 END"
+          : "CASE WHEN json_type(r.document, '$.active') = 'false' THEN 0 ELSE 1 END";
+  std::vector<ScimUserDrift> out;
+  std::string id, uid, state;
+  long long is_active = 1;
+  soci::indicator state_ind = soci::i_ok;
+  int lim = std::clamp(limit, 1, 1000);
+  soci::statement st =
+      (ctx_.sql.prepare << "SELECT r.id, r.user_id, " << active
+                        << ", u.state FROM scim_resources r LEFT JOIN users u ON "
+                           "u.organization_id = r.organization_id AND u.id = r.user_id WHERE "
+                           "r.organization_id = :org AND r.directory_id = :dir AND "
+                           "r.resource_type = 'User' AND (u.id IS NULL OR (("
+                        << active << ") = 1 AND u.state <> 'active') OR ((" << active
+                        << ") = 0 AND u.state = 'active')) ORDER BY r.id LIMIT :lim",
+       soci::use(dir->organization_id), soci::use(dir->id), soci::use(lim), soci::into(id),
+       soci::into(uid), soci::into(is_active), soci::into(state, state_ind));
+  st.execute();
+  while (st.fetch()) {
+    out.push_back({id, uid, is_active != 0, state_ind == soci::i_null ? std::string() : state});
+  }
+  return out;
+}
+
+Result<int64_t> SqlDirectoryRepository::record_deactivation(const ScimDeactivation& d) {
+  auto dir = get(d.environment_id, d.organization_id, d.directory_id);
+  if (!dir) return fail(dir.error());
+  long long seq = 0, req = d.requested_at_ms, rev = d.sessions_revoked_at_ms,
+            n = d.sessions_revoked;
+  ctx_.sql << "INSERT INTO scim_deactivations (organization_id, environment_id, directory_id, "
+              "scim_id, user_id, cause, requested_at, sessions_revoked_at, sessions_revoked) "
+              "VALUES (:org, :env, :dir, :sid, :uid, :cause, :req, :rev, :n) RETURNING seq",
+      soci::use(dir->organization_id), soci::use(dir->environment_id), soci::use(dir->id),
+      soci::use(d.scim_id), soci::use(d.user_id), soci::use(d.cause), soci::use(req),
+      soci::use(rev), soci::use(n), soci::into(seq);
+  return static_cast<int64_t>(seq);
+}
+
+Result<std::vector<ScimDeactivation>> SqlDirectoryRepository::list_deactivations(
+    std::string_view environment_id, std::string_view organization_id,
+    std::string_view directory_id, int limit) {
+  auto dir = get(environment_id, organization_id, directory_id);
+  if (!dir) return fail(dir.error());
+  std::vector<ScimDeactivation> out;
+  ScimDeactivation d;
+  long long seq = 0, req = 0, rev = 0, n = 0;
+  int lim = std::clamp(limit, 1, 1000);
+  soci::statement st =
+      (ctx_.sql.prepare << "SELECT seq, scim_id, user_id, cause, requested_at, "
+                           "sessions_revoked_at, sessions_revoked FROM scim_deactivations WHERE "
+                           "organization_id = :org AND directory_id = :dir ORDER BY seq DESC "
+                           "LIMIT :lim",
+       soci::use(dir->organization_id), soci::use(dir->id), soci::use(lim), soci::into(seq),
+       soci::into(d.scim_id), soci::into(d.user_id), soci::into(d.cause), soci::into(req),
+       soci::into(rev), soci::into(n));
+  st.execute();
+  while (st.fetch()) {
+    d.seq = seq;
+    d.requested_at_ms = req;
+    d.sessions_revoked_at_ms = rev;
+    d.sessions_revoked = n;
+    d.environment_id = dir->environment_id;
+    d.organization_id = dir->organization_id;
+    d.directory_id = dir->id;
+    out.push_back(d);
+  }
+  return out;
+}
+
+Result<bool> SqlDirectoryRepository::set_link_rule(std::string_view environment_id,
+                                                   std::string_view organization_id,
+                                                   std::string_view connection_id,
+                                                   std::string_view rule, int64_t now_ms) {
+  std::string env(environment_id), org(organization_id), conn(connection_id), r(rule);
+  long long now = now_ms;
+  ctx_.sql << "DELETE FROM scim_connection_links WHERE organization_id = :org AND connection_id "
+              "= :c AND environment_id = :env",
+      soci::use(org), soci::use(conn), soci::use(env);
+  if (r.empty()) return true;
+  ctx_.sql << "INSERT INTO scim_connection_links (organization_id, connection_id, "
+              "environment_id, rule, updated_at) VALUES (:org, :c, :env, :r, :now)",
+      soci::use(org), soci::use(conn), soci::use(env), soci::use(r), soci::use(now);
+  return true;
+}
+
+Result<std::string> SqlDirectoryRepository::link_rule(std::string_view environment_id,
+                                                      std::string_view organization_id,
+                                                      std::string_view connection_id) {
+  std::string env(environment_id), org(organization_id), conn(connection_id), rule;
+  soci::statement st = (ctx_.sql.prepare << "SELECT rule FROM scim_connection_links WHERE "
+                                            "organization_id = :org AND connection_id = :c AND "
+                                            "environment_id = :env",
+                        soci::use(org), soci::use(conn), soci::use(env), soci::into(rule));
+  st.execute(true);
+  if (!st.got_data()) return std::string();
+  return rule;
 }
 
 }  // namespace gh::store

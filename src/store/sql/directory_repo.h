@@ -67,16 +67,44 @@ class SqlDirectoryRepository final : public DirectoryRepository {
   Result<std::vector<std::pair<std::string, std::string>>> groups_of(
       std::string_view organization_id, std::string_view directory_id,
       std::string_view member_id) override;
+  Result<std::string> query_plan(std::string_view environment_id, std::string_view organization_id,
+                                 std::string_view directory_id, std::string_view type,
+                                 ScimIndex index, std::string_view value) override;
+  Result<std::vector<ScimResource>> resources_of_user(std::string_view environment_id,
+                                                      std::string_view organization_id,
+                                                      std::string_view user_id) override;
   Result<int64_t> append_log(const ScimRequestLogEntry& e) override;
   Result<std::vector<ScimRequestLogEntry>> list_log(std::string_view environment_id,
                                                     std::string_view organization_id,
                                                     std::string_view directory_id,
                                                     int64_t before_seq, int limit) override;
+  Result<std::vector<ScimRequestLogEntry>> list_failures(std::string_view environment_id,
+                                                         std::string_view organization_id,
+                                                         std::string_view directory_id,
+                                                         int64_t before_seq, int limit) override;
+  Result<DirectoryCounts> counts(std::string_view environment_id, std::string_view organization_id,
+                                 std::string_view directory_id, int64_t untouched_before_ms,
+                                 int64_t failed_since_ms) override;
+  Result<std::vector<ScimResource>> untouched_users(std::string_view environment_id,
+                                                    std::string_view organization_id,
+                                                    std::string_view directory_id,
+                                                    int64_t before_ms, int limit) override;
+  Result<std::vector<ScimUserDrift>> drifted_users(std::string_view environment_id,
+                                                   std::string_view organization_id,
+                                                   std::string_view directory_id,
+                                                   int limit) override;
+  Result<int64_t> record_deactivation(const ScimDeactivation& d) override;
+  Result<std::vector<ScimDeactivation>> list_deactivations(std::string_view environment_id,
+                                                           std::string_view organization_id,
+                                                           std::string_view directory_id,
+                                                           int limit) override;
+  Result<bool> set_link_rule(std::string_view environment_id, std::string_view organization_id,
+                             std::string_view connection_id, std::string_view rule,
+                             int64_t now_ms) override;
+  Result<std::string> link_rule(std::string_view environment_id, std::string_view organization_id,
+                                std::string_view connection_id) override;
 
  private:
-  Result<std::vector<ScimResource>> select_resources(const std::string& where,
-                                                     const std::vector<std::string>& args,
-                                                     const std::string& tail);
   SqlContext& ctx_;
 };
 

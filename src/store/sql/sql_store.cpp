@@ -128,7 +128,7 @@ class SqlRepositories final : public Repositories {
   SessionRepository& sessions() override { return sessions_; }
   ReplayRepository& replays() override { return replays_; }
   SamlAssertionRepository& saml_assertions() override { return saml_assertions_; }
-  DirectoryRepository& directories() { return directories_; }
+  DirectoryRepository& directories() override { return directories_; }
   void changed(const std::string& topic, const std::string& key) override {
     Change c{topic, key};
     if (ctx_.backend == Backend::postgres) {
@@ -407,12 +407,6 @@ class SqlStore final : public Store {
 };
 
 }  // namespace
-
-DirectoryRepository& directories(Repositories& repos) {
-  auto* sql = dynamic_cast<SqlRepositories*>(&repos);
-  if (!sql) throw std::logic_error("directories(): not a SQL store transaction");
-  return sql->directories();
-}
 
 Result<std::unique_ptr<Store>> open_store(const StoreOptions& options) {
   auto parsed = parse_store_url(options.url);
