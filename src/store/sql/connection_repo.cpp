@@ -130,6 +130,24 @@ Result<std::vector<Connection>> SqlConnectionRepository::list(std::string_view e
   return out;
 }
 
+Result<std::vector<Connection>> SqlConnectionRepository::list_of_type(std::string_view type,
+                                                                      std::string_view status,
+                                                                      std::string_view after_id,
+                                                                      int limit) {
+  std::vector<Connection> out;
+  ConnectionRow r;
+  std::string t(type), st_(status), after(after_id);
+  long long n = limit < 1 ? 1 : limit;
+  soci::statement st =
+      (ctx_.sql.prepare << "SELECT " << kConnectionColumns
+                        << " FROM connections WHERE type = :t AND status = :s "
+                           "AND id > :after ORDER BY id LIMIT :n",
+       soci::use(t), soci::use(st_), soci::use(after), soci::use(n), GH_CONNECTION_INTO(r));
+  st.execute();
+  while (st.fetch()) out.push_back(r.to_connection());
+  return out;
+}
+
 Result<Connection> SqlConnectionRepository::update(const Connection& c, int64_t expected_version) {
   auto current = get(c.environment_id, c.organization_id, c.id);
   if (!current) return current;

@@ -17,6 +17,8 @@ class SqlConnectionRepository final : public ConnectionRepository {
   Result<Connection> update(const Connection& c, int64_t expected_version) override;
   Result<Connection> remove(std::string_view environment_id, std::string_view organization_id,
                             std::string_view id) override;
+  Result<std::vector<Connection>> list_of_type(std::string_view type, std::string_view status,
+                                               std::string_view after_id, int limit) override;
   Result<LoginTransaction> create_transaction(const LoginTransaction& t) override;
   Result<LoginTransaction> get_transaction(std::string_view environment_id,
                                            std::string_view organization_id, std::string_view id,
