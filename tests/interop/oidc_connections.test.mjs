@@ -84,6 +84,9 @@ async function startIdp(name, { acrValues = ['urn:idp:pwd', 'urn:idp:mfa'], conf
       features: { devInteractions: { enabled: false }, claimsParameter: { enabled: true } },
       interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
       cookies: { keys: ['interop-cookie-key'] },
+      // Gatehouse serves a private_key_jwt connection's JWKS on loopback here: let the IdP's
+      // outbound fetch reach it (oidc-provider's SSRF guard refuses special-use addresses).
+      fetch: (url, options) => { delete options.dispatcher; return globalThis.fetch(url, options); },
       findAccount: (ctx, sub) => ({
         accountId: sub,
         claims: () => ({ sub, email: idp.emails?.[sub], email_verified: true, given_name: sub, name: `${sub} at ${name}` }),
