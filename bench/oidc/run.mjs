@@ -78,6 +78,8 @@ try {
   const org = await api('POST', '/organizations', { name: 'Bench', slug: 'bench' });
   await api('POST', `/organizations/${org.id}/domains`, { domain: 'bench-target.example' });
   sql("UPDATE domains SET state = 'verified' WHERE name = 'bench-target.example'");
+  // Discovery reads the verified claim (domain_claims), which verification writes.
+  sql(`INSERT INTO domain_claims (environment_id, name, organization_id, claimed_at) SELECT environment_id, name, organization_id, 0 FROM domains WHERE name = 'bench-target.example'`);
   const conn = await api('POST', `/organizations/${org.id}/connections`, { type: 'oidc', name: 'Bench IdP', domains: ['bench-target.example'],
     settings: { discovery_url: `${issuer}/.well-known/openid-configuration`, client_id: 'bench', client_secret: 'bench-secret' } });
   await api('POST', `/organizations/${org.id}/connections/${conn.id}/activate`);
@@ -93,7 +95,7 @@ try {
     const r = await fetch(`${base}/sandbox/login`, { method: 'POST', redirect: 'manual',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ request, email }) });
     const ms = performance.now() - t0;
-    if (r.status !== 303) throw new Error(`login start ${r.status}`);
+    if (r.status !== 303) throw new Error(`login start ${r.status}: ${(await r.text()).match(/class="code">([^<]*)/)?.[1]}`);
     return { ms, location: r.headers.get('location'), cookie: r.headers.getSetCookie()[0].split(';')[0] };
   };
 

@@ -5,7 +5,8 @@
 #include "app/extensions.h"
 #include "app/login_seams.h"
 #include "core/log.h"
-#include "federation/oidc/provider_metadata.h"
+#include "federation/oidc/metadata_refresh.h"
+#include "federation/oidc/oidc_routes.h"
 #include "federation/routes.h"
 #include "federation/saml/metadata_refresh.h"
 #include "federation/saml/saml_routes.h"
@@ -41,6 +42,7 @@ GATEHOUSE_REGISTER_ROUTES(federation, [](ServerContext& ctx, http::Router& route
   auto m = make_module(ctx);
   federation::add_connection_routes(ctx.admin_api, router, m->connections);
   federation::saml::add_saml_routes(router, ctx.environments, m->connections, m->catalog.get());
+  federation::oidc::add_oidc_routes(router, ctx.environments, m->connections);
 
   LoginSeamFactories factories;
   for (auto& provide : login_seam_providers()) provide(ctx, factories);
@@ -76,13 +78,18 @@ GATEHOUSE_REGISTER_WORKERS(federation, [](ServerContext& ctx) {
          }
          return std::chrono::hours(1);
        }});
-  // Each minute: re-fetch one OIDC IdP discovery document older than a day (5 s timeout).
-  workers.push_back({.name = "oidc-metadata-refresh", .tick = []() -> std::chrono::milliseconds {
-                       const bool more =
-                           federation::oidc::ProviderMetadataCache::instance().refresh_one_stale(
-                               SystemClock::instance());
-                       return more ? std::chrono::milliseconds(0) : std::chrono::minutes(1);
-                     }});
+  // OIDC discovery documents older than a day, re-fetched and stored (issue 9): one connection
+  // per step (one fetch, 5 s timeout), a step every 10 s while some are due, else each minute.
+  auto refresher = std::make_shared<federation::oidc::MetadataRefresher>(ctx.store, ctx.tenancy);
+  workers.push_back(
+      {.name = "oidc-metadata-refresh", .tick = [refresher]() -> std::chrono::milliseconds {
+         auto due = refresher->refresh_next();
+         if (!due) {
+           log::warn("oidc metadata refresh", {{"error", std::string(due.error().code_name())}});
+           return std::chrono::minutes(1);
+         }
+         return *due ? std::chrono::seconds(10) : std::chrono::minutes(1);
+       }});
   // SAML IdP metadata fetched from a URL: walk the SAML connections, refresh one due per turn
   // (federation/saml/metadata_refresh.h).
   auto saml_refresher =

@@ -8,7 +8,8 @@ nlohmann::json notice_json(const LogoutNotice& n) {
           {"organization_id", n.organization_id},
           {"sub", n.sub},
           {"sid", n.sid},
-          {"jti", n.jti}};
+          {"jti", n.jti},
+          {"sid_required", n.sid_required}};
 }
 
 Result<LogoutNotice> parse_notice(std::string_view body) {
@@ -17,10 +18,15 @@ Result<LogoutNotice> parse_notice(std::string_view body) {
     return j.is_object() && j.contains(k) && j[k].is_string() ? j[k].get<std::string>()
                                                               : std::string();
   };
-  LogoutNotice n{str("uri"), str("client_id"), str("organization_id"),
-                 str("sub"), str("sid"),       str("jti")};
+  const bool sid_required = j.is_object() && j.contains("sid_required") &&
+                            j["sid_required"].is_boolean() && j["sid_required"].get<bool>();
+  LogoutNotice n{str("uri"), str("client_id"), str("organization_id"), str("sub"), str("sid"),
+                 str("jti"), sid_required};
   if (n.uri.empty() || n.client_id.empty() || n.jti.empty() || (n.sub.empty() && n.sid.empty())) {
     return fail(errc::ServerInternal, "Malformed back-channel logout delivery");
+  }
+  if (n.sid_required && n.sid.empty()) {
+    return fail(errc::ServerInternal, "The receiver requires sid and the logout has none");
   }
   return n;
 }

@@ -35,9 +35,14 @@ struct LogoutNotice {
   std::string sub;  // the user id (`sub` of our ID tokens)
   std::string sid;
   std::string jti;  // one per receiver and session: retries carry the same one
+  // §2.2 backchannel_logout_session_required of the receiver: its tokens must carry sid (the
+  // fan-out never queues a notice without one for it).
+  bool sid_required = false;
 };
 
 nlohmann::json notice_json(const LogoutNotice& n);
+// server.internal when a member is missing, neither sub nor sid is set (§2.4), or the receiver
+// requires sid and there is none (§2.2).
 Result<LogoutNotice> parse_notice(std::string_view body);
 
 // §2.4: iss, aud, iat, exp, jti, events, sid and sub; never nonce.

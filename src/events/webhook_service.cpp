@@ -372,6 +372,10 @@ Result<bool> add_logout_deliveries(store::Repositories& repos, const std::string
     n.sub = str("user_id");
     n.sid = str("sid");
     n.jti = new_uuid_v7(clock, random);
+    // §2.2: a receiver that registered backchannel_logout_session_required acts on sid only; a
+    // logout without one (a user-wide end) is not sent to it rather than sent without sid.
+    n.sid_required = app->backchannel_logout_session_required;
+    if (n.sid_required && n.sid.empty()) continue;
     store::WebhookDelivery d;
     d.endpoint_id = app->id;
     d.environment_id = environment_id;

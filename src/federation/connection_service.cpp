@@ -252,6 +252,11 @@ Result<store::Connection> ConnectionService::update(
     if (current->settings.is_object() && current->settings.contains("sp")) {
       c.settings["sp"] = current->settings["sp"];
     }
+    // settings.client_key too (an OIDC connection's private_key_jwt key, sealed): the IdP has
+    // registered its public half.
+    if (current->settings.is_object() && current->settings.contains("client_key")) {
+      c.settings["client_key"] = current->settings["client_key"];
+    }
   }
   if (in.attribute_mapping) c.attribute_mapping = *in.attribute_mapping;
   if (in.acr_mapping) c.acr_mapping = *in.acr_mapping;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "crypto/jose/algorithm.h"
+#include "federation/oidc/provider_metadata.h"
 #include "oauth/client_assertion.h"
 #include "oauth/client_authentication.h"
 #include "oauth/error_codes.h"
@@ -131,7 +132,9 @@ Result<bool> apply_fields(store::Application& app, const nlohmann::json& body, b
                                                 "jwks",
                                                 "dpop_bound_access_tokens",
                                                 "dpop_nonce_required",
-                                                "require_pushed_authorization_requests"};
+                                                "require_pushed_authorization_requests",
+                                                "jwks_uri",
+                                                "backchannel_logout_session_required"};
   for (const auto& [k, v] : body.items()) {
     if (!allowed.count(k)) return fail(app_invalid(k, "Unknown field '" + k + "'"));
     if (k == "client_id" && !creating) {
@@ -253,10 +256,24 @@ Result<bool> apply_fields(store::Application& app, const nlohmann::json& body, b
       app.jwks = j.dump();
     }
   }
+  if (body.contains("jwks_uri")) {
+    // The reachability and contents are checked outside the transaction (check_jwks_uri).
+    const auto& u = body["jwks_uri"];
+    if (u.is_null() || (u.is_string() && u.get<std::string>().empty())) {
+      app.jwks_uri.clear();
+    } else if (!u.is_string() || !federation::oidc::is_allowed_idp_url(u.get<std::string>())) {
+      return fail(app_invalid("jwks_uri",
+                              "'jwks_uri' must be an https URL (http only to a loopback host)"));
+    } else {
+      app.jwks_uri = u.get<std::string>();
+    }
+  }
   for (auto [field, target] : {std::pair{"dpop_bound_access_tokens", &app.dpop_bound_access_tokens},
                                std::pair{"dpop_nonce_required", &app.dpop_nonce_required},
                                std::pair{"require_pushed_authorization_requests",
-                                         &app.require_pushed_authorization_requests}}) {
+                                         &app.require_pushed_authorization_requests},
+                               std::pair{"backchannel_logout_session_required",
+                                         &app.backchannel_logout_session_required}}) {
     if (!body.contains(field)) continue;
     if (!body[field].is_boolean()) {
       return fail(app_invalid(field, "'" + std::string(field) + "' must be true or false"));
@@ -295,8 +312,17 @@ Result<bool> check_application(const store::Application& app) {
     return fail(app_invalid("token_endpoint_auth_method",
                             "A confidential client uses client_secret_basic, "
                             "client_secret_post or private_key_jwt"));
-  } else if (app.token_endpoint_auth_method == "private_key_jwt" && app.jwks.empty()) {
-    return fail(app_invalid("jwks", "private_key_jwt needs the client's public keys in 'jwks'"));
+  } else if (app.token_endpoint_auth_method == "private_key_jwt" && app.jwks.empty() &&
+             app.jwks_uri.empty()) {
+    return fail(app_invalid("jwks",
+                            "private_key_jwt needs the client's public keys in 'jwks' "
+                            "or at 'jwks_uri'"));
+  }
+  // RFC 7591 §2: jwks and jwks_uri MUST NOT both be present.
+  if (!app.jwks.empty() && !app.jwks_uri.empty()) {
+    return fail(app_invalid("jwks_uri",
+                            "Give the client's keys in 'jwks' or at 'jwks_uri', "
+                            "not both"));
   }
   if (!app.organization_id.empty()) {
     if (app.type != "confidential" || has("authorization_code") || has("refresh_token")) {
@@ -393,6 +419,28 @@ Result<store::Resource> apply_resource(store::Resource res, const nlohmann::json
   return res;
 }
 
+// RFC 7591 §2 jwks_uri, checked when it is registered or changed, before any transaction (the
+// fetch has a 5 s timeout): it must answer a JWKS of public signing keys we can use, so a typo
+// or a wrong document fails now, not at the client's first token request.
+Result<bool> check_jwks_uri(const nlohmann::json& body) {
+  if (!body.is_object() || !body.contains("jwks_uri") || !body["jwks_uri"].is_string()) {
+    return true;
+  }
+  const std::string url = body["jwks_uri"].get<std::string>();
+  if (url.empty() || !federation::oidc::is_allowed_idp_url(url)) return true;  // apply_fields
+  auto doc = federation::oidc::fetch_json(url);
+  if (!doc) {
+    return fail(app_invalid("jwks_uri", "The client's keys could not be fetched from 'jwks_uri' (" +
+                                            doc.error().detail + ")"));
+  }
+  auto keys = client_key_set(doc->dump());
+  if (!keys) {
+    return fail(app_invalid(
+        "jwks_uri", "The document at 'jwks_uri' is not a usable JWKS: " + keys.error().message));
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<std::string> redirect_uri_problem(std::string_view uri) {
@@ -443,6 +491,8 @@ nlohmann::json application_json(const store::Application& a) {
                                          : nlohmann::json(a.backchannel_logout_uri)},
           {"jwks", a.jwks.empty() ? nlohmann::json(nullptr)
                                   : nlohmann::json::parse(a.jwks, nullptr, false)},
+          {"jwks_uri", a.jwks_uri.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.jwks_uri)},
+          {"backchannel_logout_session_required", a.backchannel_logout_session_required},
           {"dpop_bound_access_tokens", a.dpop_bound_access_tokens},
           {"dpop_nonce_required", a.dpop_nonce_required},
           {"require_pushed_authorization_requests", a.require_pushed_authorization_requests},
@@ -501,6 +551,7 @@ Result<CreatedApplication> ApplicationService::create(const store::Environment& 
   if (auto ok = apply_fields(app, body, true); !ok) return fail(ok.error());
   if (app.client_id.empty()) app.client_id = "gh_app_" + base32(random_.bytes(15));
   if (auto ok = check_application(app); !ok) return fail(ok.error());
+  if (auto ok = check_jwks_uri(body); !ok) return fail(ok.error());
   return store_.transact<CreatedApplication>([&](store::Repositories& repos)
                                                  -> Result<CreatedApplication> {
     if (!org_id.empty()) {
@@ -552,6 +603,7 @@ Result<store::PageOf<store::Application>> ApplicationService::list(const store::
 Result<store::Application> ApplicationService::update(
     const store::Environment& env, const std::string& org_id, const std::string& id,
     const nlohmann::json& patch, int64_t expected_version, const tenancy::Actor& actor) {
+  if (auto ok = check_jwks_uri(patch); !ok) return fail(ok.error());
   return store_.transact<store::Application>(
       [&](store::Repositories& repos) -> Result<store::Application> {
         auto current = repos.applications().get(env.id, org_id, id);

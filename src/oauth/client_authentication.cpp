@@ -1,6 +1,8 @@
 #include "oauth/client_authentication.h"
 
 #include "core/encoding.h"
+#include "federation/oidc/id_token.h"
+#include "federation/oidc/provider_metadata.h"
 #include "oauth/client_assertion.h"
 #include "oauth/error_codes.h"
 #include "oauth/token_hash.h"
@@ -135,11 +137,25 @@ OAuthResult<AuthenticatedClient> ClientAuthenticator::authenticate_assertion(
     const store::Environment& env, const store::Application& app,
     const std::string& assertion) const {
   if (!issuer_of_) return oauth_fail(server_error("private_key_jwt is not configured"));
-  if (app.jwks.empty()) {
-    return oauth_fail(invalid_client("This client has no registered keys (jwks)"));
+  std::shared_ptr<const jose::KeySet> keys;
+  if (!app.jwks_uri.empty()) {
+    // Keys at a URL: the same process-wide cache as an IdP's JWKS (federation/oidc), fetched on
+    // first use with a timeout and a size bound, and once more (rate-limited per URI) when the
+    // assertion names a kid the cached set lacks: the client rotated its key.
+    auto fetched = federation::oidc::JwksCache::instance().get(
+        app.jwks_uri, federation::oidc::peek_kid(assertion), clock_);
+    if (!fetched) {
+      return oauth_fail(
+          invalid_client("This client's keys could not be fetched from its jwks_uri"));
+    }
+    keys = *fetched;
+  } else if (!app.jwks.empty()) {
+    auto parsed = client_key_set(app.jwks);
+    if (!parsed) return oauth_fail(invalid_client("This client's registered keys are unusable"));
+    keys = std::make_shared<const jose::KeySet>(std::move(*parsed));
+  } else {
+    return oauth_fail(invalid_client("This client has no registered keys (jwks or jwks_uri)"));
   }
-  auto keys = client_key_set(app.jwks);
-  if (!keys) return oauth_fail(invalid_client("This client's registered keys are unusable"));
   auto verified = verify_client_assertion(assertion, app, *keys, issuer_of_(env), clock_);
   if (!verified) return oauth_fail(verified.error());
   // RFC 7523 §3 item 7: each jti once, on every node, for as long as the assertion could be

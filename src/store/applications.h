@@ -44,6 +44,11 @@ struct Application {
   bool dpop_nonce_required = false;
   // RFC 9126 §5: this client's authorization requests must come through PAR (request_uri).
   bool require_pushed_authorization_requests = false;
+  // private_key_jwt with the client's keys at a URL (issue 7; RFC 7591 §2: never with `jwks`):
+  // https, or http to a loopback host; fetched and cached like an IdP's JWKS.
+  std::string jwks_uri;
+  // OIDC Back-Channel Logout 1.0 §2.2: the client needs `sid` in every logout token.
+  bool backchannel_logout_session_required = false;
   int64_t version = 1;
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;

@@ -74,6 +74,12 @@ class ConnectionRepository {
   // version+1): request.precondition_failed otherwise, connection.not_found when gone,
   // connection.name_taken on a rename onto another connection's name.
   virtual Result<Connection> update(const Connection& c, int64_t expected_version) = 0;
+  // The maintenance sweep's view across every tenant (like purge_transactions; never a request
+  // path): connections of `type` in `status` ("" = any status), ordered by id, after `after_id` ("" = from the
+  // start), at most `limit`.
+  virtual Result<std::vector<Connection>> list_of_type(std::string_view type,
+                                                       std::string_view status,
+                                                       std::string_view after_id, int limit) = 0;
   // Deletes the connection and its open transactions.
   virtual Result<Connection> remove(std::string_view environment_id,
                                     std::string_view organization_id, std::string_view id) = 0;

@@ -636,6 +636,17 @@ const std::vector<Migration>& migrations() {
       };
     };
     m.push_back({16, "scim lifecycle", v16(false), v16(true)});
+
+    // Issue 7 (second part): a client's keys at a URL (private_key_jwt) and its Back-Channel
+    // Logout `sid` requirement; issue 9: the index of the connection sweep.
+    const std::vector<std::string> v17 = {
+        "ALTER TABLE applications ADD COLUMN jwks_uri TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE applications ADD COLUMN backchannel_logout_session_required BIGINT NOT NULL "
+        "DEFAULT 0",
+        // Issue 9: the OIDC discovery refresh sweeps active connections of one type by id.
+        "CREATE INDEX connections_type_status_id ON connections (type, status, id)",
+    };
+    m.push_back({17, "client jwks_uri, logout sid, connection sweep", v17, v17});
     return m;
   }();
   return all;

@@ -190,7 +190,7 @@ TEST_F(FanOut, RotationKeepsTheOldSecretSigningDuringTheOverlap) {
 
 // OIDC Back-Channel Logout 1.0 §2.4: the claims of a logout token.
 TEST(BackchannelLogout, LogoutTokenClaims) {
-  LogoutNotice n{"https://rp.example/bcl", "gh_app_x", "org-1", "user-1", "sid-1", "jti-1"};
+  LogoutNotice n{"https://rp.example/bcl", "gh_app_x", "org-1", "user-1", "sid-1", "jti-1", false};
   auto c = logout_token_claims(n, "https://id.example/sandbox", 1'800'000'000);
   EXPECT_EQ(c["iss"], "https://id.example/sandbox");
   EXPECT_EQ(c["aud"], "gh_app_x");
@@ -298,6 +298,65 @@ TEST_F(FanOut, SessionRevokedBecomesOneLogoutDeliveryPerRegisteredClient) {
     EXPECT_EQ(d.attempts, 2);
     EXPECT_FALSE(d.last_error.empty());
   }
+}
+
+// OIDC Back-Channel Logout 1.0 §2.2: a receiver that registered
+// backchannel_logout_session_required gets only logout tokens that carry sid; a logout without a
+// sid (sub only) goes to the other receivers and not to it.
+TEST_F(FanOut, LogoutSessionRequiredReceiversGetSidOnly) {
+  auto app = [&](const std::string& client_id, bool sid_required) {
+    store::Application a;
+    a.id = new_uuid_v7(clock_, SecureRandom::instance());
+    a.environment_id = env_.id;
+    a.client_id = client_id;
+    a.name = client_id;
+    a.backchannel_logout_uri = "http://127.0.0.1:1/" + client_id;
+    a.backchannel_logout_session_required = sid_required;
+    a.created_at_ms = a.updated_at_ms = clock_.now_ms();
+    return *store_->transact<store::Application>(
+        [&](store::Repositories& r) { return r.applications().create(a); });
+  };
+  auto needs_sid = app("gh_app_sid", true);
+  auto any = app("gh_app_any", false);
+  auto revoked = [&](const std::string& sid) {
+    nlohmann::json session = {{"user_id", "user-1"},
+                              {"organization_id", orgs_[0].id},
+                              {"clients", {"gh_app_sid", "gh_app_any"}}};
+    if (!sid.empty()) session["sid"] = sid;
+    ASSERT_TRUE(store_->transact<store::OutboxEvent>([&](store::Repositories& r) {
+      return r.outbox().enqueue({.environment_id = env_.id,
+                                 .organization_id = orgs_[0].id,
+                                 .type = "session.revoked",
+                                 .payload = {{"session", session}}});
+    }));
+  };
+  revoked("sid-1");
+  revoked("");  // sub only
+  ASSERT_TRUE(service_.fan_out_all());
+  auto of = [&](const store::Application& a) {
+    return *service_.logout_deliveries({env_, ""}, a.id, "", 100);
+  };
+  auto sid_rows = of(needs_sid);
+  ASSERT_EQ(sid_rows.size(), 1u);
+  auto n = parse_notice(sid_rows[0].body);
+  ASSERT_TRUE(n) << n.error().text();
+  EXPECT_EQ(n->sid, "sid-1");
+  EXPECT_TRUE(n->sid_required);
+  EXPECT_TRUE(logout_token_claims(*n, "https://id.example/sandbox", 1).contains("sid"));
+  auto any_rows = of(any);
+  ASSERT_EQ(any_rows.size(), 2u);
+  int without_sid = 0;
+  for (const auto& d : any_rows) {
+    auto m = parse_notice(d.body);
+    ASSERT_TRUE(m);
+    EXPECT_FALSE(m->sid_required);
+    EXPECT_EQ(m->sub, "user-1");
+    if (m->sid.empty()) ++without_sid;
+  }
+  EXPECT_EQ(without_sid, 1);
+  // A frozen notice that requires sid and has none never becomes a token.
+  LogoutNotice bad{"https://rp.example/bcl", "gh_app_sid", "org-1", "user-1", "", "jti-2", true};
+  EXPECT_FALSE(parse_notice(notice_json(bad).dump()));
 }
 
 }  // namespace

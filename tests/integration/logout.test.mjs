@@ -148,10 +148,13 @@ before(async () => {
   appId = apps.body.data.find((a) => a.client_id === demo.client_id).id;
   const got = await call('GET', `/applications/${appId}`);
   const patched = await call('PATCH', `/applications/${appId}`, {
-    body: { backchannel_logout_uri: receiver.url('/bcl'), post_logout_redirect_uris: [LOGGED_OUT] },
+    // §2.2: this RP needs sid in every logout token (assertLogoutToken checks it is there).
+    body: { backchannel_logout_uri: receiver.url('/bcl'), post_logout_redirect_uris: [LOGGED_OUT],
+      backchannel_logout_session_required: true },
     headers: { 'If-Match': got.headers.get('etag') },
   });
   assert.equal(patched.status, 200, JSON.stringify(patched.body));
+  assert.equal(patched.body.backchannel_logout_session_required, true);
   const hook = await call('POST', '/webhooks', { body: { url: receiver.url('/hook'), event_types: ['session.revoked', 'token.revoked'] } });
   assert.equal(hook.status, 201, JSON.stringify(hook.body));
   otherOrg = (await call('POST', '/organizations', { body: { name: 'Other', slug: 'other-logout' } })).body;

@@ -6,6 +6,7 @@
 // the demo organization's test IdP.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import * as jose from 'jose';
 import * as client from 'openid-client';
 import { cleanup, cli, freePort, startServer, tempDir } from '../integration/lib.mjs';
@@ -44,6 +45,7 @@ async function createApp(body, permissions = ['invoices:read', 'invoices:write']
   return created.body;
 }
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const basic = (id, secret) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 before(async () => {
@@ -111,6 +113,97 @@ test('private_key_jwt: openid-client authenticates with its key; aud, jti and ke
   const strangerCfg = await client.discovery(new URL(issuer), app.client_id, undefined,
     client.PrivateKeyJwt({ key: stranger.privateKey, kid }), insecure);
   await assert.rejects(client.clientCredentialsGrant(strangerCfg, { resource: RESOURCE }), refused);
+});
+
+test('private_key_jwt with a jwks_uri: checked at registration, client key rotation, unknown kid', async () => {
+  // The client's JWKS server: what it publishes changes as the client rotates.
+  const key1 = await es256CryptoKeys();
+  const jwk1 = { ...(await jose.exportJWK(key1.publicKey)), kid: 'uri-key-1', alg: 'ES256', use: 'sig' };
+  let published = { keys: [jwk1] };
+  let fetches = 0;
+  const jwksServer = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    if (req.url === '/not-a-jwks.json') return res.end(JSON.stringify({ hello: 'world' }));
+    if (req.url === '/private.json') {
+      return res.end(JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 'shared' }] }));
+    }
+    fetches += 1;
+    return res.end(JSON.stringify(published));
+  });
+  const port = await freePort();
+  await new Promise((r) => jwksServer.listen(port, '127.0.0.1', r));
+  const jwksUri = `http://127.0.0.1:${port}/jwks.json`;
+  try {
+    // Registration: https only (http to loopback), reachable, a JWKS of public signing keys, and
+    // never both jwks and jwks_uri (RFC 7591 §2). Nothing is created on a refusal.
+    const count = async () => (await call('GET', '/applications?limit=100')).body.data.length;
+    const before = await count();
+    for (const jwks_uri of ['http://client.example/jwks.json', 'ftp://127.0.0.1/jwks.json',
+      `http://127.0.0.1:${await freePort()}/jwks.json`, `http://127.0.0.1:${port}/not-a-jwks.json`,
+      `http://127.0.0.1:${port}/private.json`]) {
+      const r = await call('POST', '/applications', { name: 'bad jwks_uri', grant_types: ['client_credentials'],
+        token_endpoint_auth_method: 'private_key_jwt', jwks_uri });
+      assert.equal(r.status, 400, `${jwks_uri}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.code, 'application.invalid');
+      assert.equal(r.body.field, 'jwks_uri', JSON.stringify(r.body));
+    }
+    const both = await call('POST', '/applications', { name: 'both', grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'private_key_jwt', jwks_uri: jwksUri, jwks: { keys: [jwk1] } });
+    assert.equal(both.status, 400, JSON.stringify(both.body));
+    assert.equal(both.body.field, 'jwks_uri');
+    assert.equal(await count(), before);
+
+    const app = await createApp({ name: 'pkj at a URL', grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'private_key_jwt', jwks_uri: jwksUri });
+    assert.equal(app.jwks_uri, jwksUri);
+    assert.equal(app.jwks, null);
+    assert.equal(app.client_secret, undefined, 'a private_key_jwt client gets no secret');
+    const as = (key, kid) => client.discovery(new URL(issuer), app.client_id, undefined,
+      client.PrivateKeyJwt({ key, kid }), insecure);
+    const refused = (e) => e.error === 'invalid_client';
+
+    const first = await client.clientCredentialsGrant(await as(key1.privateKey, 'uri-key-1'),
+      { resource: RESOURCE, scope: 'invoices:read' });
+    const { payload } = await jose.jwtVerify(first.access_token, jwks(), { issuer, audience: RESOURCE });
+    assert.equal(payload.client_id, app.client_id);
+    assert.ok(fetches >= 1);
+
+    // The client rotates: it publishes a second key and signs with it. The new kid makes
+    // Gatehouse fetch the set again (once the per-URI re-fetch interval has passed).
+    const key2 = await es256CryptoKeys();
+    const jwk2 = { ...(await jose.exportJWK(key2.publicKey)), kid: 'uri-key-2', alg: 'ES256', use: 'sig' };
+    published = { keys: [jwk1, jwk2] };
+    await sleep(5200);
+    const beforeRotation = fetches;
+    const rotated = await client.clientCredentialsGrant(await as(key2.privateKey, 'uri-key-2'),
+      { resource: RESOURCE });
+    assert.ok(rotated.access_token);
+    assert.equal(fetches, beforeRotation + 1, 'the new kid re-fetched the JWKS once');
+    // The old key stays usable while it is published; a known kid fetches nothing.
+    await client.clientCredentialsGrant(await as(key1.privateKey, 'uri-key-1'), { resource: RESOURCE });
+    assert.equal(fetches, beforeRotation + 1);
+
+    // A kid the client never published: Gatehouse fetches again, still does not find it, and
+    // refuses (invalid_client); within the interval a second try fetches nothing.
+    const stranger = await es256CryptoKeys();
+    await sleep(5200);
+    const beforeUnknown = fetches;
+    await assert.rejects(client.clientCredentialsGrant(await as(stranger.privateKey, 'uri-key-3'),
+      { resource: RESOURCE }), refused);
+    assert.equal(fetches, beforeUnknown + 1, 'the unknown kid was looked up once');
+    await assert.rejects(client.clientCredentialsGrant(await as(stranger.privateKey, 'uri-key-3'),
+      { resource: RESOURCE }), refused);
+    assert.equal(fetches, beforeUnknown + 1, 'rate-limited: no second fetch within the interval');
+    // A key the client took down stops working at the next re-fetch.
+    published = { keys: [jwk2] };
+    await sleep(5200);
+    await assert.rejects(client.clientCredentialsGrant(await as(stranger.privateKey, 'uri-key-3'),
+      { resource: RESOURCE }), refused);
+    await assert.rejects(client.clientCredentialsGrant(await as(key1.privateKey, 'uri-key-1'),
+      { resource: RESOURCE }), refused);
+  } finally {
+    jwksServer.close();
+  }
 });
 
 // ---- DPoP --------------------------------------------------------------------------------------

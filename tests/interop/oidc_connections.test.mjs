@@ -65,7 +65,10 @@ async function signingKey(kid) {
 
 // A customer's IdP: oidc-provider on its own port, re-created when its clients or keys change
 // (a rotation replaces the signing key: the old kid disappears from its JWKS).
-async function startIdp(name, { acrValues = ['urn:idp:pwd', 'urn:idp:mfa'], conform = false } = {}) {
+// `accountOf` turns the login_hint (the email typed at hosted login) into the IdP's account id,
+// the ID token's sub: by default `u-` and the email's local part.
+async function startIdp(name, { acrValues = ['urn:idp:pwd', 'urn:idp:mfa'], conform = false,
+  accountOf = (email) => `u-${email.split('@')[0]}` } = {}) {
   const port = await freePort();
   const idp = {
     name, issuer: `http://127.0.0.1:${port}`, clients: [], keys: [await signingKey(`${name}-1`)],
@@ -81,6 +84,9 @@ async function startIdp(name, { acrValues = ['urn:idp:pwd', 'urn:idp:mfa'], conf
       features: { devInteractions: { enabled: false }, claimsParameter: { enabled: true } },
       interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
       cookies: { keys: ['interop-cookie-key'] },
+      // Gatehouse serves a private_key_jwt connection's JWKS on loopback here: let the IdP's
+      // outbound fetch reach it (oidc-provider's SSRF guard refuses special-use addresses).
+      fetch: (url, options) => { delete options.dispatcher; return globalThis.fetch(url, options); },
       findAccount: (ctx, sub) => ({
         accountId: sub,
         claims: () => ({ sub, email: idp.emails?.[sub], email_verified: true, given_name: sub, name: `${sub} at ${name}` }),
@@ -98,7 +104,7 @@ async function startIdp(name, { acrValues = ['urn:idp:pwd', 'urn:idp:mfa'], conf
       let result;
       if (prompt.name === 'login') {
         const email = params.login_hint ?? 'nobody@nowhere.example';
-        const accountId = `u-${email.split('@')[0]}`;
+        const accountId = accountOf(email);
         idp.emails[accountId] = email;
         const asked = String(params.acr_values ?? '').split(' ').filter(Boolean);
         result = { login: { accountId, acr: idp.forcedAcr ?? asked[0] ?? 'urn:idp:pwd', amr: ['pwd'] } };
@@ -207,15 +213,19 @@ async function verifyDomain(org, domain) {
 }
 
 async function oidcConnection(org, idp, { name, domains, settings = {}, acr_mapping } = {}) {
+  // private_key_jwt: no secret; the IdP registers the connection's JWKS URL instead.
+  const keyed = settings.token_endpoint_auth_method === 'private_key_jwt';
   const secret = randomBytes(16).toString('hex');
   const created = await call('POST', `/organizations/${org.id}/connections`, {
     type: 'oidc', name: name ?? `${idp.name} IdP`, domains,
-    settings: { discovery_url: `${idp.issuer}/.well-known/openid-configuration`, client_id: `gatehouse-${org.slug}-${idp.name}`, client_secret: secret, ...settings },
+    settings: { discovery_url: `${idp.issuer}/.well-known/openid-configuration`, client_id: `gatehouse-${org.slug}-${idp.name}`,
+      ...(keyed ? {} : { client_secret: secret }), ...settings },
     ...(acr_mapping ? { acr_mapping } : {}),
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const c = created.body;
-  idp.addClient?.({ client_id: c.settings.client_id, client_secret: secret, redirect_uris: [c.settings.redirect_uri],
+  idp.addClient?.({ client_id: c.settings.client_id, redirect_uris: [c.settings.redirect_uri],
+    ...(keyed ? { jwks_uri: c.settings.client_jwks_uri } : { client_secret: secret }),
     grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: c.settings.token_endpoint_auth_method });
   const active = await call('POST', `/organizations/${org.id}/connections/${c.id}/activate`);
   assert.equal(active.status, 200, JSON.stringify(active.body));
@@ -268,7 +278,11 @@ after(async () => {
 let acme, globex, initech, rogueOrg, idpA, idpB, idpC1, idpC2, rogue, connA, connB, connC1, connC2, connR;
 
 test('setup: three organizations, four oidc-provider IdPs and a rogue one, through the API', async () => {
-  [idpA, idpB, idpC1, idpC2] = [await startIdp('acme'), await startIdp('globex', { conform: true }), await startIdp('initech-eu'), await startIdp('initech-us')];
+  // Initech's American IdP names its accounts by the local part before any dot, so
+  // sam.us@initech-oidc.example is account `u-sam` there, the same sub as sam@ at the European
+  // IdP: the same sub from two issuers, with two different emails.
+  [idpA, idpB, idpC1, idpC2] = [await startIdp('acme'), await startIdp('globex', { conform: true }), await startIdp('initech-eu'),
+    await startIdp('initech-us', { accountOf: (email) => `u-${email.split('@')[0].split('.')[0]}` })];
   rogue = await startRogue();
   acme = (await call('POST', '/organizations', { name: 'Acme', slug: 'acme-oidc' })).body;
   globex = (await call('POST', '/organizations', { name: 'Globex', slug: 'globex-oidc' })).body;
@@ -322,17 +336,30 @@ test('two organizations, two independent IdPs: full logins into the application'
   assert.equal(again.sub, a.sub, 'the same (connection, issuer, sub) is the same user');
 });
 
-test('two IdPs in one organization: the chooser, and the same sub from two issuers is two users', {
-  // Open (issue 9): both IdPs give Sam the same email, and an organization's users have unique
-  // emails, so the second binding is refused with identity.email_in_use; the test needs IdP
-  // accounts with the same sub and different emails.
-  todo: 'same sub, same email from two IdPs: identity.email_in_use',
-}, async () => {
+test('two IdPs in one organization: the chooser, and the same sub from two issuers is two users', async () => {
+  // Both IdPs say sub `u-sam` (for two different people with two different emails): the
+  // binding is (connection, issuer, sub), so they are two users, never one.
   const eu = await appLogin('sam@initech-oidc.example', { connection: connC1.id });
-  const us = await appLogin('sam@initech-oidc.example', { connection: connC2.id });
+  const us = await appLogin('sam.us@initech-oidc.example', { connection: connC2.id });
   assert.notEqual(eu.sub, us.sub);
+  const bindingsOf = async (user) => {
+    const r = await call('GET', `/organizations/${initech.id}/users/${user}/bindings`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.data;
+  };
+  const [euBindings, usBindings] = [await bindingsOf(eu.sub), await bindingsOf(us.sub)];
+  assert.equal(euBindings.length, 1);
+  assert.equal(usBindings.length, 1);
+  assert.equal(euBindings[0].subject, 'u-sam');
+  assert.equal(usBindings[0].subject, 'u-sam', 'the same upstream sub');
+  assert.equal(euBindings[0].issuer, idpC1.issuer);
+  assert.equal(usBindings[0].issuer, idpC2.issuer);
+  assert.equal(euBindings[0].connection_id, connC1.id);
+  assert.equal(usBindings[0].connection_id, connC2.id);
+  // Signing in again through each IdP finds each one's own user.
+  assert.equal((await appLogin('sam@initech-oidc.example', { connection: connC1.id })).sub, eu.sub);
   // connection= skips the chooser (the application names the connection).
-  const direct = await appLogin('sam@initech-oidc.example', { params: { connection: connC2.id } });
+  const direct = await appLogin('sam.us@initech-oidc.example', { params: { connection: connC2.id } });
   assert.equal(direct.sub, us.sub);
 });
 
@@ -353,6 +380,83 @@ test('the IdP rotates its signing key mid-test: the unknown kid re-fetches its J
   await sleep(5200);  // past the JWKS re-fetch rate limit
   const after = await appLogin('kim@acme-oidc.example');
   assert.equal(after.email, 'kim@acme-oidc.example');
+  // The re-fetch is rate-limited per JWKS URI: a second rotation right after is not followed
+  // until the interval has passed (made-up kids cannot make Gatehouse hammer the IdP), then is.
+  await idpA.rotate('acme-3');
+  await failsWith(appLogin('kim@acme-oidc.example'), 'oidc.key_not_found');
+  await sleep(5200);
+  assert.equal((await appLogin('kim@acme-oidc.example')).sub, after.sub, 'the same user throughout');
+});
+
+test('private_key_jwt to the IdP: a key per connection, its JWKS at a stable URL, registered at oidc-provider', async () => {
+  const idpK = await startIdp('keyed');
+  const keyedOrg = (await call('POST', '/organizations', { name: 'Keyed', slug: 'keyed-oidc' })).body;
+  await verifyDomain(keyedOrg, 'keyed-oidc.example');
+  const c = await oidcConnection(keyedOrg, idpK, { domains: ['keyed-oidc.example'],
+    settings: { token_endpoint_auth_method: 'private_key_jwt' } });
+  // The answer: the JWKS URL to register at the IdP and the public keys; nothing private.
+  assert.equal(c.settings.client_jwks_uri, `${srv.url}/sandbox/oidc/${keyedOrg.id}/${c.id}/jwks.json`);
+  assert.equal(c.settings.client_secret_set, false);
+  const text = JSON.stringify(c);
+  assert.ok(!text.includes('sealed') && !text.includes('client_key') && !text.includes('"d"'), text);
+  const served = await fetch(c.settings.client_jwks_uri);
+  assert.equal(served.status, 200);
+  const jwks = await served.json();
+  assert.equal(jwks.keys.length, 1);
+  assert.deepEqual(jwks, c.settings.client_jwks);
+  const kid = jwks.keys[0].kid;
+  assert.equal(jwks.keys[0].alg, 'RS256');
+  for (const priv of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert.equal(jwks.keys[0][priv], undefined);
+  // Another organization's path, or a connection without a key: not found.
+  assert.equal((await fetch(`${srv.url}/sandbox/oidc/${acme.id}/${c.id}/jwks.json`)).status, 404);
+  assert.equal((await fetch(`${srv.url}/sandbox/oidc/${acme.id}/${connA.id}/jwks.json`)).status, 404);
+
+  // The login: oidc-provider fetches the JWKS from Gatehouse and verifies the assertion.
+  const first = await appLogin('ana@keyed-oidc.example');
+  assert.equal(first.email, 'ana@keyed-oidc.example');
+
+  // Changing the settings keeps the key (the IdP has registered it); the IdP's issuer as the
+  // assertion's audience works too (draft-ietf-oauth-rfc7523bis).
+  const current = await call('GET', `/organizations/${keyedOrg.id}/connections/${c.id}`);
+  const patched = await fetch(`${srv.url}/api/v1/environments/sandbox/organizations/${keyedOrg.id}/connections/${c.id}`, {
+    method: 'PATCH',
+    headers: { Authorization: `Bearer ${demo.admin_api_key}`, 'Content-Type': 'application/json', 'If-Match': `"v${current.body.version}"` },
+    body: JSON.stringify({ settings: { discovery_url: `${idpK.issuer}/.well-known/openid-configuration`,
+      client_id: c.settings.client_id, token_endpoint_auth_method: 'private_key_jwt', client_assertion_audience: 'issuer' } }),
+  });
+  const after = await patched.json();
+  assert.equal(patched.status, 200, JSON.stringify(after));
+  assert.equal(after.settings.client_jwks.keys[0].kid, kid, 'the same key after a change');
+  assert.equal(after.settings.client_jwks_uri, c.settings.client_jwks_uri);
+  assert.equal((await appLogin('ana@keyed-oidc.example')).sub, first.sub);
+
+  // A bad audience setting is refused and changes nothing.
+  const bad = await call('POST', `/organizations/${keyedOrg.id}/connections`, { type: 'oidc', name: 'bad audience',
+    settings: { discovery_url: `${idpK.issuer}/.well-known/openid-configuration`, client_id: 'x',
+      token_endpoint_auth_method: 'private_key_jwt', client_assertion_audience: 'anyone' } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.field, 'settings.client_assertion_audience');
+  // A connection cannot bring its own "generated" key.
+  const forged = await call('POST', `/organizations/${keyedOrg.id}/connections`, { type: 'oidc', name: 'forged key',
+    settings: { discovery_url: `${idpK.issuer}/.well-known/openid-configuration`, client_id: 'x',
+      token_endpoint_auth_method: 'private_key_jwt', client_key: { kid, sealed: 'AAAA', jwks: jwks } } });
+  assert.equal(forged.status, 400);
+  assert.equal(forged.body.field, 'settings.client_key');
+
+  // The IdP verifies the signature: registered with another key, it refuses the code exchange.
+  const stranger = await jose.generateKeyPair('RS256', { extractable: true });
+  const client0 = idpK.clients[0];
+  idpK.clients[0] = { ...client0, jwks_uri: undefined,
+    jwks: { keys: [{ ...(await jose.exportJWK(stranger.publicKey)), kid, alg: 'RS256', use: 'sig' }] } };
+  delete idpK.clients[0].jwks_uri;
+  idpK.reload();
+  try {
+    await failsWith(appLogin('ana@keyed-oidc.example'), 'oidc.token_exchange_failed');
+  } finally {
+    idpK.clients[0] = client0;
+    idpK.reload();
+  }
+  assert.equal((await appLogin('ana@keyed-oidc.example')).sub, first.sub);
 });
 
 // ---- negatives through the rogue IdP -----------------------------------------------------------

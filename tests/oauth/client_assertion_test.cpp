@@ -217,6 +217,80 @@ TEST_F(PrivateKeyJwt, RegistrationNeedsAUsablePublicJwks) {
                              actor_));
 }
 
+// jwks_uri (RFC 7591 §2): https (http only to loopback), fetched and checked at registration,
+// never together with jwks; a refusal saves nothing. (The fetch, the rotation re-fetch and the
+// unknown kid run against a real JWKS server in tests/interop/advanced_grants.test.mjs.)
+TEST_F(PrivateKeyJwt, JwksUriRegistrationRules) {
+  auto field_of = [](const Result<CreatedApplication>& r) {
+    return r ? std::string() : r.error().extra.value("field", "");
+  };
+  const nlohmann::json base = {{"name", "uri"},
+                               {"grant_types", {"client_credentials"}},
+                               {"token_endpoint_auth_method", "private_key_jwt"}};
+  for (const char* bad :
+       {"http://client.example/jwks.json", "ftp://127.0.0.1/jwks.json", "https://", "not a url",
+        // A loopback port nobody listens on: unreachable at registration.
+        "http://127.0.0.1:1/jwks.json"}) {
+    nlohmann::json body = base;
+    body["jwks_uri"] = bad;
+    auto r = apps_->create(env_, "", body, actor_);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, errc::ApplicationInvalid) << bad;
+    EXPECT_EQ(field_of(r), "jwks_uri") << bad;
+  }
+  nlohmann::json both = base;
+  both["jwks"] = public_jwks(client_key());
+  both["jwks_uri"] = "https://client.example/jwks.json";
+  auto r = apps_->create(env_, "", both, actor_);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(field_of(r), "jwks_uri");
+  nlohmann::json not_string = base;
+  not_string["jwks_uri"] = 42;
+  EXPECT_EQ(field_of(apps_->create(env_, "", not_string, actor_)), "jwks_uri");
+  auto all = apps_->list(env_, "", {.limit = 100});
+  ASSERT_TRUE(all);
+  for (const auto& a : all->items) EXPECT_NE(a.name, "uri");
+  // Clearing jwks_uri on a client that has inline keys is allowed (null).
+  auto patched =
+      apps_->update(env_, "", pkj_.app.id, {{"jwks_uri", nullptr}}, pkj_.app.version, actor_);
+  ASSERT_TRUE(patched) << patched.error().text();
+  EXPECT_EQ(patched->jwks_uri, "");
+  // A PATCH to an unreachable jwks_uri fails before the transaction and changes nothing.
+  auto moved = apps_->update(env_, "", pkj_.app.id,
+                             {{"jwks", nullptr}, {"jwks_uri", "http://127.0.0.1:1/jwks.json"}},
+                             patched->version, actor_);
+  ASSERT_FALSE(moved);
+  EXPECT_EQ(moved.error().code, errc::ApplicationInvalid);
+  auto still = apps_->get(env_, "", pkj_.app.id);
+  ASSERT_TRUE(still);
+  EXPECT_FALSE(still->jwks.empty());
+  EXPECT_EQ(still->version, patched->version);
+}
+
+// OIDC Back-Channel Logout 1.0 §2.2: stored per application, a boolean, shown by the API.
+TEST_F(PrivateKeyJwt, BackchannelLogoutSessionRequiredIsStored) {
+  auto made = apps_->create(env_, "",
+                            {{"name", "bcl"},
+                             {"redirect_uris", {"https://rp.example/cb"}},
+                             {"backchannel_logout_uri", "https://rp.example/bcl"},
+                             {"backchannel_logout_session_required", true}},
+                            actor_);
+  ASSERT_TRUE(made) << made.error().text();
+  EXPECT_TRUE(made->app.backchannel_logout_session_required);
+  EXPECT_EQ(application_json(made->app)["backchannel_logout_session_required"], true);
+  auto read = apps_->get(env_, "", made->app.id);
+  ASSERT_TRUE(read);
+  EXPECT_TRUE(read->backchannel_logout_session_required);
+  auto off = apps_->update(env_, "", made->app.id, {{"backchannel_logout_session_required", false}},
+                           read->version, actor_);
+  ASSERT_TRUE(off) << off.error().text();
+  EXPECT_FALSE(off->backchannel_logout_session_required);
+  auto bad = apps_->update(env_, "", made->app.id, {{"backchannel_logout_session_required", "yes"}},
+                           off->version, actor_);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, errc::ApplicationInvalid);
+}
+
 TEST_F(PrivateKeyJwt, DiscoveryAdvertisesIt) {
   auto doc = provider_->discovery(env_);
   ASSERT_TRUE(doc);

@@ -141,6 +141,55 @@ TEST_P(ApplicationConformance, CreateReadListUpdateRemove) {
   EXPECT_EQ(gone.error().code, errc::ApplicationNotFound);
 }
 
+// Migration v17: a client's jwks_uri and its back-channel logout sid requirement survive
+// create, read, lookup by client_id and update, and stay with their own application.
+TEST_P(ApplicationConformance, JwksUriAndLogoutSessionRequired) {
+  Application a;
+  a.environment_id = env_a_.id;
+  a.client_id = "gh_app_keys_at_url";
+  a.name = "keys";
+  a.token_endpoint_auth_method = "private_key_jwt";
+  a.jwks_uri = "https://client.example/jwks.json";
+  a.backchannel_logout_uri = "https://client.example/bcl";
+  a.backchannel_logout_session_required = true;
+  auto created = tx<Application>([&](Repositories& r) { return r.applications().create(a); });
+  ASSERT_TRUE(created) << created.error().text();
+  ASSERT_TRUE(create_app(env_a_.id, "", "gh_app_plain"));
+  auto got = tx<Application>(
+      [&](Repositories& r) { return r.applications().get(env_a_.id, "", created->id); });
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->jwks_uri, "https://client.example/jwks.json");
+  EXPECT_TRUE(got->backchannel_logout_session_required);
+  auto plain = tx<Application>([&](Repositories& r) {
+    return r.applications().find_by_client_id(env_a_.id, "gh_app_plain");
+  });
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->jwks_uri, "");
+  EXPECT_FALSE(plain->backchannel_logout_session_required);
+
+  Application change = *got;
+  change.jwks_uri = "https://client.example/rotated.json";
+  change.backchannel_logout_session_required = false;
+  ASSERT_TRUE(tx<Application>([&](Repositories& r) { return r.applications().update(change); }));
+  auto by_client = tx<Application>([&](Repositories& r) {
+    return r.applications().find_by_client_id(env_a_.id, "gh_app_keys_at_url");
+  });
+  ASSERT_TRUE(by_client);
+  EXPECT_EQ(by_client->jwks_uri, "https://client.example/rotated.json");
+  EXPECT_FALSE(by_client->backchannel_logout_session_required);
+  // Another environment's update of the same id changes nothing.
+  Application foreign = *by_client;
+  foreign.environment_id = env_b_.id;
+  foreign.jwks_uri = "https://evil.example/jwks.json";
+  auto up = tx<Application>([&](Repositories& r) { return r.applications().update(foreign); });
+  ASSERT_FALSE(up);
+  EXPECT_EQ(up.error().code, errc::ApplicationNotFound);
+  auto still = tx<Application>(
+      [&](Repositories& r) { return r.applications().get(env_a_.id, "", created->id); });
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->jwks_uri, "https://client.example/rotated.json");
+}
+
 TEST_P(ApplicationConformance, ApplicationIsolation) {
   auto machine = create_app(env_a_.id, acme_.id, "gh_app_acme");
   ASSERT_TRUE(machine);

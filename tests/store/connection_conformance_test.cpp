@@ -7,7 +7,6 @@
 #include <algorithm>
 
 #include "federation/error_codes.h"
-#include "store/connection_walk.h"
 #include "test_store.h"
 
 namespace gh::store {
@@ -31,13 +30,15 @@ class ConnectionConformance : public ::testing::TestWithParam<Backend> {
       return r.organizations().create({.environment_id = env.id, .slug = slug, .name = slug});
     });
   }
-  Result<Connection> create(const Organization& org, const std::string& name) {
+  Result<Connection> create(const Organization& org, const std::string& name,
+                            const std::string& type = "test", const std::string& status = "draft") {
     clock_.advance(std::chrono::milliseconds(1));  // list order is creation order
     return store_->transact<Connection>([&](Repositories& r) {
       Connection c;
       c.environment_id = org.environment_id;
       c.organization_id = org.id;
-      c.type = "test";
+      c.type = type;
+      c.status = status;
       c.name = name;
       c.domains = {"acme.test"};
       c.settings = {{"levels", {"pwd", "mfa"}}};
@@ -166,7 +167,9 @@ TEST_P(ConnectionConformance, ListOfTypeWalksEveryTenantInPages) {
   std::sort(ids.begin(), ids.end());
   auto page = [&](const std::string& type, const std::string& after, int64_t limit) {
     return *store_->read<std::vector<Connection>>(
-        [&](Repositories& r) { return connections_of_type(r, type, after, limit); });
+        [&](Repositories& r) {
+          return r.connections().list_of_type(type, "", after, static_cast<int>(limit));
+        });
   };
   auto first = page("test", "", 2);
   ASSERT_EQ(first.size(), 2u);
@@ -233,6 +236,45 @@ TEST_P(ConnectionConformance, UpdateWithVersionsAndRemove) {
   auto gone = finish(acme_, "tx-1");
   ASSERT_FALSE(gone);
   EXPECT_EQ(gone.error().code, errc::LoginTransactionNotFound);
+}
+
+// The maintenance sweep (issue 9, migration v17): connections of one type and status across
+// every tenant, by id, in pages.
+TEST_P(ConnectionConformance, ListOfTypeSweepsEveryTenantByIdInPages) {
+  std::vector<std::string> oidc_active;
+  for (const auto* org : {&acme_, &globex_, &acme_b_}) {
+    for (int i = 0; i < 2; ++i) {
+      auto c = create(*org, "oidc " + std::to_string(i), "oidc", i == 0 ? "active" : "disabled");
+      ASSERT_TRUE(c) << c.error().text();
+      if (i == 0) oidc_active.push_back(c->id);
+    }
+  }
+  ASSERT_TRUE(create(acme_, "a test one"));  // another type
+  std::sort(oidc_active.begin(), oidc_active.end());
+  auto page = [&](const std::string& after, int limit) {
+    return *store_->read<std::vector<Connection>>([&](Repositories& r) {
+      return r.connections().list_of_type("oidc", "active", after, limit);
+    });
+  };
+  auto first = page("", 2);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].id, oidc_active[0]);
+  EXPECT_EQ(first[1].id, oidc_active[1]);
+  EXPECT_EQ(first[0].type, "oidc");
+  EXPECT_EQ(first[0].status, "active");
+  auto rest = page(first[1].id, 2);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].id, oidc_active[2]);
+  EXPECT_TRUE(page(rest[0].id, 2).empty());
+  EXPECT_EQ(page("", 10).size(), 3u);  // both environments, every organization
+  auto disabled = store_->read<std::vector<Connection>>(
+      [&](Repositories& r) { return r.connections().list_of_type("oidc", "disabled", "", 10); });
+  ASSERT_TRUE(disabled);
+  EXPECT_EQ(disabled->size(), 3u);
+  auto none = store_->read<std::vector<Connection>>(
+      [&](Repositories& r) { return r.connections().list_of_type("saml", "active", "", 10); });
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
 }
 
 TEST_P(ConnectionConformance, TransactionsFinishOnceAndExpire) {

@@ -5,9 +5,12 @@
 #include <algorithm>
 
 #include "core/encoding.h"
+#include "core/ids.h"
 #include "federation/attributes.h"
 #include "federation/error_codes.h"
+#include "federation/oidc/client_key.h"
 #include "federation/oidc/error_codes.h"
+#include "federation/signed_state.h"
 #include "http/client.h"
 #include "tenancy/sealing.h"
 #include "tenancy/secrets.h"
@@ -26,8 +29,6 @@ Error invalid(const std::string& field, const std::string& message) {
   e.extra["field"] = field;
   return e;
 }
-
-Error state_invalid(const std::string& why) { return Error(errc::LoginStateInvalid, {}, why); }
 
 std::string sha256(std::string_view in) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -58,16 +59,35 @@ const std::vector<std::string>& known_settings() {
   static const std::vector<std::string> v = {
       "discovery_url", "issuer", "authorization_endpoint", "token_endpoint", "jwks_uri",
       "userinfo_endpoint", "client_id", "client_secret", "token_endpoint_auth_method", "scopes",
-      "use_userinfo", "tenant_id", "preset", "acr_enforcement",
+      "use_userinfo", "tenant_id", "preset", "acr_enforcement", "client_assertion_audience",
       // Written by validate(), never accepted from the API as such:
       "client_secret_sealed", "secret_ref", "metadata", "metadata_fetched_at_ms",
-      "redirect_uri_base"};
+      "redirect_uri_base", "client_key", "client_jwks_uri", "metadata_refresh_error"};
   return v;
 }
 
 crypto::SealContext secret_context(const std::string& env, const std::string& org,
                                    const std::string& ref) {
   return {env, org, kSecretTable, ref, kSecretColumn};
+}
+
+// The OIDC members of a verified state: a (acr values), x (acr essential), m (max_age).
+StateClaims claims_of(const SignedState& s) {
+  StateClaims c;
+  c.organization_id = s.organization_id;
+  c.connection_id = s.connection_id;
+  c.transaction_id = s.transaction_id;
+  c.transaction_state = s.transaction_state;
+  c.expires_at_ms = s.expires_at_ms;
+  const auto& x = s.extra;
+  if (x.contains("a") && x["a"].is_array()) {
+    for (const auto& v : x["a"]) {
+      if (v.is_string()) c.acr_values.push_back(v.get<std::string>());
+    }
+  }
+  c.acr_essential = x.contains("x") && x["x"].is_boolean() && x["x"].get<bool>();
+  if (x.contains("m") && x["m"].is_number_integer()) c.max_age_s = x["m"].get<int64_t>();
+  return c;
 }
 
 std::vector<jose::Alg> allowed_algs(const ProviderMetadata& m) {
@@ -99,45 +119,19 @@ const nlohmann::json& preset_claims(std::string_view preset) {
 }
 
 std::string sign_state(const ConnectionDeps& deps, const StateClaims& c) {
-  nlohmann::json payload = {{"o", c.organization_id},
-                            {"c", c.connection_id},
-                            {"t", c.transaction_id},
-                            {"s", c.transaction_state},
-                            {"e", c.expires_at_ms}};
-  if (!c.acr_values.empty()) payload["a"] = c.acr_values;
-  if (c.acr_essential) payload["x"] = true;
-  if (c.max_age_s) payload["m"] = *c.max_age_s;
-  const std::string body = base64url_encode(payload.dump());
-  return body + "." + deps.server_key.hash(std::string(kStateLabel) + body);
+  SignedState state{c.organization_id,   c.connection_id, c.transaction_id,
+                    c.transaction_state, c.expires_at_ms, nlohmann::json::object()};
+  // What the application required travels with the state (nothing extra is stored).
+  if (!c.acr_values.empty()) state.extra["a"] = c.acr_values;
+  if (c.acr_essential) state.extra["x"] = true;
+  if (c.max_age_s) state.extra["m"] = *c.max_age_s;
+  return federation::sign_state(deps.server_key, kStateLabel, state);
 }
 
 Result<StateClaims> verify_state(const ConnectionDeps& deps, std::string_view token) {
-  const size_t dot = token.find('.');
-  if (token.empty() || dot == std::string_view::npos || token.size() > 4096) {
-    return fail(state_invalid("the state is missing or malformed"));
-  }
-  const std::string body(token.substr(0, dot));
-  if (!deps.server_key.matches(std::string(kStateLabel) + body, token.substr(dot + 1))) {
-    return fail(state_invalid("the state's signature does not verify (altered or forged)"));
-  }
-  auto decoded = base64url_decode(body);
-  if (!decoded) return fail(state_invalid("the state is not base64url"));
-  auto j = nlohmann::json::parse(*decoded, nullptr, false);
-  if (!j.is_object() || !j.contains("o") || !j.contains("c") || !j.contains("t") ||
-      !j.contains("s") || !j.contains("e") || !j["e"].is_number_integer()) {
-    return fail(state_invalid("the state's payload is incomplete"));
-  }
-  StateClaims c;
-  c.organization_id = j["o"].get<std::string>();
-  c.connection_id = j["c"].get<std::string>();
-  c.transaction_id = j["t"].get<std::string>();
-  c.transaction_state = j["s"].get<std::string>();
-  c.expires_at_ms = j["e"].get<int64_t>();
-  if (j.contains("a")) c.acr_values = j["a"].get<std::vector<std::string>>();
-  c.acr_essential = j.value("x", false);
-  if (j.contains("m")) c.max_age_s = j["m"].get<int64_t>();
-  if (c.expires_at_ms <= deps.clock.now_ms()) return fail(state_invalid("the state has expired"));
-  return c;
+  auto s = federation::verify_state(deps.server_key, kStateLabel, token, deps.clock.now_ms());
+  if (!s) return fail(s.error());
+  return claims_of(*s);
 }
 
 std::string pkce_verifier(const ConnectionDeps& deps, const store::LoginTransaction& t) {
@@ -190,6 +184,21 @@ Result<std::string> OidcConnection::client_secret(const store::Environment& envi
   auto sealed = base64url_decode(str(row_.settings, "client_secret_sealed"));
   if (!sealed) return fail(errc::ServerInternal, "", "client_secret_sealed is not base64url");
   return deps_.sealing->open(secret_context(environment.id, row_.organization_id, ref), *sealed);
+}
+
+Result<std::string> OidcConnection::client_assertion(const ProviderMetadata& m) const {
+  if (!deps_.sealing) return fail(errc::ServerInternal, "", "no sealing for the client key");
+  auto key = open_client_key(*deps_.sealing, {row_.environment_id, row_.organization_id, row_.id},
+                             row_.settings.value("client_key", nlohmann::json()));
+  if (!key) return fail(key.error());
+  // The audience the IdP expects: its token endpoint (Okta, Entra ID, most deployed IdPs) or
+  // its issuer identifier (draft-ietf-oauth-rfc7523bis).
+  const std::string audience =
+      row_.settings.value("client_assertion_audience", "token_endpoint") == "issuer"
+          ? m.issuer
+          : m.token_endpoint;
+  return make_client_assertion(*key, str(row_.settings, "client_id"), audience,
+                               deps_.clock.now_ms() / 1000, deps_.random);
 }
 
 Result<StartResult> OidcConnection::start(const StartRequest& request, Trace& trace) {
@@ -248,13 +257,9 @@ Result<StartResult> OidcConnection::start(const StartRequest& request, Trace& tr
 
 Result<TransactionRef> OidcConnection::transaction_ref(const store::Environment&,
                                                        const CallbackParams& params) {
-  auto claims = verify_state(deps_, params.first("state"));
-  if (!claims) return fail(claims.error());
-  if (claims->connection_id != row_.id) {
-    // An answer meant for another connection arriving here: IdP mix-up, refused.
-    return fail(state_invalid("the state was issued for another connection"));
-  }
-  return TransactionRef{claims->organization_id, claims->transaction_id};
+  // An answer meant for another connection arriving here (IdP mix-up) is refused.
+  return state_transaction_ref(deps_.server_key, kStateLabel, params.first("state"), row_.id,
+                               deps_.clock.now_ms());
 }
 
 Result<VerifiedLogin> OidcConnection::finish(const FinishRequest& request, Trace& trace) {
@@ -266,17 +271,10 @@ Result<VerifiedLogin> OidcConnection::finish(const FinishRequest& request, Trace
                                {"error", p.first("error")},
                                {"error_description", p.first("error_description").substr(0, 300)}});
 
-  auto state = verify_state(deps_, p.first("state"));
-  const bool state_ok = state && state->connection_id == row_.id &&
-                        state->organization_id == request.transaction.organization_id &&
-                        state->transaction_id == request.transaction.id &&
-                        state->transaction_state == request.transaction.state;
-  trace.check("login.state_invalid", state_ok,
-              state_ok ? "signed state matches the login transaction"
-                       : (state ? "the state belongs to another login" : state.error().detail));
-  if (!state_ok) {
-    return fail(state ? state_invalid("the state belongs to another login") : state.error());
-  }
+  auto checked = check_state_for(deps_.server_key, kStateLabel, p.first("state"), row_.id,
+                                 request.transaction, deps_.clock.now_ms(), trace);
+  if (!checked) return fail(checked.error());
+  const StateClaims state = claims_of(*checked);
 
   const auto m = effective_metadata(row_, deps_.clock);
   // RFC 9207 §2.4: iss in the authorization response must be this IdP's; an IdP that advertises
@@ -311,8 +309,6 @@ Result<VerifiedLogin> OidcConnection::finish(const FinishRequest& request, Trace
   }
 
   // The code exchange (RFC 6749 §4.1.3, RFC 7636 §4.5).
-  auto secret = client_secret(request.environment);
-  if (!secret) return fail(secret.error());
   const std::string client_id = str(s, "client_id");
   std::vector<std::pair<std::string, std::string>> form = {
       {"grant_type", "authorization_code"},
@@ -325,14 +321,29 @@ Result<VerifiedLogin> OidcConnection::finish(const FinishRequest& request, Trace
   tr.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                 {"Accept", "application/json"}};
   const std::string auth_method = s.value("token_endpoint_auth_method", "client_secret_basic");
-  if (auth_method == "client_secret_post") {
+  if (auth_method == "private_key_jwt") {
+    // RFC 7523 §2.2: a fresh assertion signed with the connection's own key.
+    auto assertion = client_assertion(m);
+    if (!assertion) {
+      trace.check("oidc.token_exchange_failed", false, "the client assertion could not be made");
+      return fail(assertion.error());
+    }
     form.emplace_back("client_id", client_id);
-    form.emplace_back("client_secret", *secret);
+    form.emplace_back("client_assertion_type",
+                      "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+    form.emplace_back("client_assertion", *assertion);
   } else {
-    // RFC 6749 §2.3.1: both parts form-urlencoded before base64.
-    tr.headers.emplace_back(
-        "Authorization",
-        "Basic " + base64_encode(percent_encode(client_id) + ":" + percent_encode(*secret)));
+    auto secret = client_secret(request.environment);
+    if (!secret) return fail(secret.error());
+    if (auth_method == "client_secret_post") {
+      form.emplace_back("client_id", client_id);
+      form.emplace_back("client_secret", *secret);
+    } else {
+      // RFC 6749 §2.3.1: both parts form-urlencoded before base64.
+      tr.headers.emplace_back(
+          "Authorization",
+          "Basic " + base64_encode(percent_encode(client_id) + ":" + percent_encode(*secret)));
+    }
   }
   tr.body = form_encode(form);
   http::HttpClient client({.timeout_ms = kFetchTimeoutMs,
@@ -363,7 +374,7 @@ Result<VerifiedLogin> OidcConnection::finish(const FinishRequest& request, Trace
   expect.client_id = client_id;
   expect.nonce = request.transaction.nonce;
   expect.allowed_algs = allowed_algs(m);
-  expect.max_age_s = state->max_age_s;
+  expect.max_age_s = state.max_age_s;
   auto idt = verify_id_token(id_token, **keys, deps_.clock, expect);
   trace.check(idt ? "oidc.id_token" : std::string(idt.error().code_name()), idt.has_value(),
               idt ? "signed " + idt->alg + " by kid " + idt->kid + ", iss " + idt->iss
@@ -425,19 +436,19 @@ Result<VerifiedLogin> OidcConnection::finish(const FinishRequest& request, Trace
   // Authentication level: the IdP's acr through acr_mapping, against what was required.
   out.acr = gatehouse_acr(row_.acr_mapping, idt->acr);
   out.amr = idt->amr;
-  if (!state->acr_values.empty()) {
-    const bool met = std::find(state->acr_values.begin(), state->acr_values.end(), out.acr) !=
-                     state->acr_values.end();
+  if (!state.acr_values.empty()) {
+    const bool met = std::find(state.acr_values.begin(), state.acr_values.end(), out.acr) !=
+                     state.acr_values.end();
     const bool enforce = s.value("acr_enforcement", "fail_closed") == "fail_closed";
     trace.check("oidc.acr_not_met", met || !enforce,
                 "IdP acr '" + idt->acr + "' -> '" + out.acr + "', required one of " +
-                    join(state->acr_values) + (met || enforce ? "" : " (reported only)"));
+                    join(state.acr_values) + (met || enforce ? "" : " (reported only)"));
     if (!met && enforce) {
       return fail(Error(errc::OidcAcrNotMet,
                         "The identity provider authenticated at '" +
                             (idt->acr.empty() ? std::string("no level") : idt->acr) +
                             "', not at the level the application requires",
-                        "required " + join(state->acr_values)));
+                        "required " + join(state.acr_values)));
     }
   }
   out.auth_time_ms = idt->auth_time_s > 0 ? idt->auth_time_s * 1000 : deps_.clock.now_ms();
@@ -473,12 +484,24 @@ Result<bool> OidcFactory::validate(const store::Environment& environment, store:
     return fail(invalid("settings.client_id", "'client_id' (from the IdP) is required"));
   }
   const std::string method = s.value("token_endpoint_auth_method", "client_secret_basic");
-  if (method != "client_secret_basic" && method != "client_secret_post") {
-    return fail(
-        invalid("settings.token_endpoint_auth_method",
-                "'token_endpoint_auth_method' is client_secret_basic or client_secret_post"));
+  if (method != "client_secret_basic" && method != "client_secret_post" &&
+      method != "private_key_jwt") {
+    return fail(invalid("settings.token_endpoint_auth_method",
+                        "'token_endpoint_auth_method' is client_secret_basic, client_secret_post "
+                        "or private_key_jwt"));
   }
   s["token_endpoint_auth_method"] = method;
+  const bool creating = c.id.empty();
+  if (creating && (s.contains("client_key") || s.contains("client_jwks_uri"))) {
+    return fail(invalid("settings.client_key", "'client_key' is generated by Gatehouse"));
+  }
+  if (s.contains("client_assertion_audience") &&
+      (!s["client_assertion_audience"].is_string() ||
+       (s["client_assertion_audience"] != "token_endpoint" &&
+        s["client_assertion_audience"] != "issuer"))) {
+    return fail(invalid("settings.client_assertion_audience",
+                        "'client_assertion_audience' is token_endpoint or issuer"));
+  }
   if (s.contains("scopes")) {
     bool ok = s["scopes"].is_array() && s["scopes"].size() <= 32;
     bool has_openid = false;
@@ -557,9 +580,41 @@ Result<bool> OidcFactory::validate(const store::Environment& environment, store:
                 "The IdP signs ID tokens with no algorithm Gatehouse accepts (RS256, PS256, "
                 "ES256, EdDSA)"));
   }
+  if (method == "private_key_jwt" && !m.token_endpoint_auth_methods_supported.empty() &&
+      std::find(m.token_endpoint_auth_methods_supported.begin(),
+                m.token_endpoint_auth_methods_supported.end(),
+                "private_key_jwt") == m.token_endpoint_auth_methods_supported.end()) {
+    return fail(invalid("settings.token_endpoint_auth_method",
+                        "The identity provider does not support private_key_jwt (its "
+                        "token_endpoint_auth_methods_supported)"));
+  }
   s["metadata"] = m.to_json();
   s["metadata_fetched_at_ms"] = deps.clock.now_ms();
+  s.erase("metadata_refresh_error");  // just fetched
   s["redirect_uri_base"] = deps.public_url + "/" + environment.name + "/login/callback/";
+
+  // private_key_jwt: the connection's own key, made once and sealed; its public JWKS has a
+  // stable URL that names the connection, so the id is fixed now.
+  if (method == "private_key_jwt") {
+    if (!deps.sealing) return fail(errc::ServerInternal, "", "no sealing for the client key");
+    if (creating) c.id = new_uuid_v7(deps.clock);
+    const ClientKeyOwner owner{environment.id, c.organization_id, c.id};
+    if (s.contains("client_key")) {
+      // Kept from the stored connection (ConnectionService::update): it must be this one's.
+      auto key = open_client_key(*deps.sealing, owner, s["client_key"]);
+      if (!key) {
+        return fail(invalid("settings.client_key", "'client_key' is generated by Gatehouse"));
+      }
+    } else {
+      auto key = new_client_key(*deps.sealing, owner);
+      if (!key) return fail(key.error());
+      s["client_key"] = *key;
+    }
+    s["client_jwks_uri"] =
+        client_jwks_uri(deps.public_url, environment.name, c.organization_id, c.id);
+  } else {
+    s.erase("client_jwks_uri");
+  }
 
   // The client secret: sealed under the organization's data key, never stored or shown plain.
   if (s.contains("client_secret")) {
@@ -575,7 +630,8 @@ Result<bool> OidcFactory::validate(const store::Environment& environment, store:
     s.erase("client_secret");
     s["client_secret_sealed"] = base64url_encode(*sealed);  // JSON holds text, not bytes
     s["secret_ref"] = ref;
-  } else if (str(s, "client_secret_sealed").empty() || str(s, "secret_ref").empty()) {
+  } else if (method != "private_key_jwt" &&
+             (str(s, "client_secret_sealed").empty() || str(s, "secret_ref").empty())) {
     return fail(invalid("settings.client_secret",
                         "'client_secret' (from the IdP) is required, also when changing settings"));
   }
@@ -587,10 +643,16 @@ nlohmann::json OidcFactory::public_settings(const store::Connection& c) const {
   if (!c.settings.is_object()) return out;
   for (auto it = c.settings.begin(); it != c.settings.end(); ++it) {
     if (it.key() == "client_secret_sealed" || it.key() == "secret_ref" ||
-        it.key() == "client_secret" || it.key() == "redirect_uri_base") {
+        it.key() == "client_secret" || it.key() == "redirect_uri_base" ||
+        it.key() == "client_key") {
       continue;
     }
     out[it.key()] = *it;
+  }
+  // private_key_jwt: the public keys to register at the IdP (also served at client_jwks_uri).
+  if (c.settings.contains("client_key") && c.settings["client_key"].is_object() &&
+      c.settings["client_key"].contains("jwks")) {
+    out["client_jwks"] = c.settings["client_key"]["jwks"];
   }
   out["client_secret_set"] = !str(c.settings, "client_secret_sealed").empty();
   out["redirect_uri"] = str(c.settings, "redirect_uri_base") + c.id;

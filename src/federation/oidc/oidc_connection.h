@@ -6,7 +6,10 @@
 //                                       token_endpoint, jwks_uri[, userinfo_endpoint]
 //   client_id, client_secret            the secret is sealed (organization data key) and never
 //                                       shown again; a PATCH of settings must send it again
-//   token_endpoint_auth_method          client_secret_basic (default) | client_secret_post
+//   token_endpoint_auth_method          client_secret_basic (default) | client_secret_post |
+//                                       private_key_jwt (client_key.h: a key per connection,
+//                                       its JWKS at settings.client_jwks_uri; no secret)
+//   client_assertion_audience           private_key_jwt: token_endpoint (default) | issuer
 //   scopes                              default ["openid", "email", "profile"]
 //   use_userinfo                        merge the UserInfo answer (same sub) into the claims
 //   tenant_id                           pins a {tenantid}-templated issuer (Entra ID common)
@@ -18,11 +21,12 @@
 // connection (a shared callback invites IdP mix-up), to register at the IdP.
 //
 // A login: authorization code + PKCE S256 (the verifier derived from the server key and the
-// transaction, so nothing extra is stored), a signed `state` naming the organization,
-// connection and transaction (and what the application required: acr, essential, max_age), the
-// transaction's `nonce`; the callback checks state, RFC 9207 `iss`, the IdP's error, exchanges
-// the code, validates the ID token (id_token.h), merges UserInfo, maps claims through the
-// catalog and the authentication level through acr_mapping.
+// transaction, so nothing extra is stored), a signed `state` (federation/signed_state.h) naming
+// the organization, connection and transaction (and what the application required: acr,
+// essential, max_age), the transaction's `nonce`; the callback checks state, RFC 9207 `iss`,
+// the IdP's error, exchanges the code (client_secret_basic, client_secret_post or
+// private_key_jwt), validates the ID token (id_token.h), merges UserInfo, maps claims through
+// the catalog and the authentication level through acr_mapping.
 #pragma once
 
 #include <memory>
@@ -80,6 +84,8 @@ class OidcConnection final : public Connection {
 
  private:
   Result<std::string> client_secret(const store::Environment& environment) const;
+  // private_key_jwt: a fresh assertion for the IdP's token endpoint (client_key.h).
+  Result<std::string> client_assertion(const ProviderMetadata& m) const;
   store::Connection row_;
   ConnectionDeps deps_;
 };

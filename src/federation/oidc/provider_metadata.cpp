@@ -171,32 +171,6 @@ ProviderMetadata ProviderMetadataCache::get(const std::string& discovery_url,
   return e.metadata;
 }
 
-bool ProviderMetadataCache::refresh_one_stale(const Clock& clock) {
-  const int64_t now = clock.now_ms();
-  std::string url;
-  {
-    std::lock_guard lock(mu_);
-    for (auto& [u, e] : entries_) {
-      if (now - e.fetched_at_ms >= kMetadataRefreshMs &&
-          now - e.attempted_at_ms >= kJwksRefetchIntervalMs * 12) {
-        url = u;
-        e.attempted_at_ms = now;
-        break;
-      }
-    }
-  }
-  if (url.empty()) return false;
-  auto fresh = discover(url);
-  std::lock_guard lock(mu_);
-  auto& e = entries_[url];
-  // An issuer change is never taken silently: the admin re-saves the connection.
-  if (fresh && fresh->issuer == e.metadata.issuer) {
-    e.metadata = *fresh;
-    e.fetched_at_ms = now;
-  }
-  return true;
-}
-
 Result<std::shared_ptr<const jose::KeySet>> key_set_from_jwks(const nlohmann::json& jwks) {
   if (!jwks.is_object() || !jwks.contains("keys") || !jwks["keys"].is_array()) {
     return fail(Error(errc::OidcDiscoveryFailed, {}, "the JWKS has no 'keys' array"));

@@ -8,8 +8,9 @@
 // in tests and development).
 //
 // Two process-wide caches, both safe from any thread:
-// - ProviderMetadataCache: discovery documents by URL, refreshed when older than
-//   kMetadataRefreshMs (lazily on use, and by the "oidc-metadata-refresh" tick);
+// - ProviderMetadataCache: discovery documents by URL, seeded from the copy stored with the
+//   connection (which the "oidc-metadata-refresh" tick keeps fresh: metadata_refresh.h), and
+//   refreshed lazily on use when older than kMetadataRefreshMs;
 // - JwksCache: key sets by jwks_uri, fetched on first use and again when a token names a kid the
 //   set lacks, at most once per kJwksRefetchIntervalMs per URI (an attacker's made-up kids cannot
 //   turn Gatehouse into a request amplifier against the IdP).
@@ -74,8 +75,6 @@ class ProviderMetadataCache {
   // stays in use (the IdP's outage must not break logins that its old metadata still serves).
   ProviderMetadata get(const std::string& discovery_url, const ProviderMetadata& stored,
                        int64_t stored_at_ms, const Clock& clock);
-  // Refreshes at most one entry older than kMetadataRefreshMs; true when one was due.
-  bool refresh_one_stale(const Clock& clock);
 
  private:
   struct Entry {

@@ -7,7 +7,6 @@
 #include "federation/connection_service.h"
 #include "federation/saml/error_codes.h"
 #include "federation/saml/idp_metadata.h"
-#include "store/connection_walk.h"
 
 namespace gh::federation::saml {
 
@@ -126,7 +125,7 @@ std::chrono::milliseconds IdpMetadataRefresher::tick() {
       return kIdlePause;
     }
     auto rows = store_.read<std::vector<store::Connection>>([&](store::Repositories& repos) {
-      return store::connections_of_type(repos, "saml", cursor_, kPageSize);
+      return repos.connections().list_of_type("saml", "", cursor_, static_cast<int>(kPageSize));
     });
     if (!rows) {
       log::warn("saml metadata refresh: listing connections",

@@ -3,7 +3,7 @@
 // a connection created from a URL follows its IdP without an admin re-saving it.
 //
 // One "saml-metadata-refresh" tick on the shared scheduler walks the SAML connections by id
-// (store::connections_of_type, a page at a time) and refreshes at most one due
+// (ConnectionRepository::list_of_type, any status, a page at a time) and refreshes at most one due
 // connection per turn (one fetch, 5 s timeout at most). A connection is due when its metadata is
 // older than `settings.idp_metadata_refresh_s` (default a day) and its last attempt is older than
 // the retry pause (the same interval, at most 5 minutes). The outcome is written on the

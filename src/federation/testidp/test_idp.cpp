@@ -8,6 +8,7 @@
 #include "core/encoding.h"
 #include "federation/attributes.h"
 #include "federation/error_codes.h"
+#include "federation/signed_state.h"
 #include "tenancy/secrets.h"
 
 namespace gh::federation::testidp {
@@ -21,8 +22,6 @@ Error invalid(const std::string& field, const std::string& message) {
   e.extra["field"] = field;
   return e;
 }
-
-Error state_invalid(const std::string& why) { return Error(errc::LoginStateInvalid, {}, why); }
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -91,37 +90,17 @@ std::string subject_for_email(std::string_view email) {
 }
 
 std::string sign_state(const ConnectionDeps& deps, const StateClaims& claims) {
-  const nlohmann::json payload = {{"o", claims.organization_id},
-                                  {"c", claims.connection_id},
-                                  {"t", claims.transaction_id},
-                                  {"s", claims.transaction_state},
-                                  {"e", claims.expires_at_ms}};
-  const std::string body = base64url_encode(payload.dump());
-  return body + "." + deps.server_key.hash(std::string(kStateLabel) + body);
+  return federation::sign_state(
+      deps.server_key, kStateLabel,
+      {claims.organization_id, claims.connection_id, claims.transaction_id,
+       claims.transaction_state, claims.expires_at_ms, nlohmann::json::object()});
 }
 
 Result<StateClaims> verify_state(const ConnectionDeps& deps, std::string_view token) {
-  const size_t dot = token.find('.');
-  if (token.empty() || dot == std::string_view::npos || token.size() > 4096) {
-    return fail(state_invalid("the state is missing or malformed"));
-  }
-  const std::string body(token.substr(0, dot));
-  const std::string mac(token.substr(dot + 1));
-  // Constant-time comparison of the HMAC (SecretHasher::matches).
-  if (!deps.server_key.matches(std::string(kStateLabel) + body, mac)) {
-    return fail(state_invalid("the state's signature does not verify (altered or forged)"));
-  }
-  auto decoded = base64url_decode(body);
-  if (!decoded) return fail(state_invalid("the state is not base64url"));
-  auto j = nlohmann::json::parse(*decoded, nullptr, false);
-  if (!j.is_object() || !j.contains("o") || !j.contains("c") || !j.contains("t") ||
-      !j.contains("s") || !j.contains("e") || !j["e"].is_number_integer()) {
-    return fail(state_invalid("the state's payload is incomplete"));
-  }
-  StateClaims c{j["o"].get<std::string>(), j["c"].get<std::string>(), j["t"].get<std::string>(),
-                j["s"].get<std::string>(), j["e"].get<int64_t>()};
-  if (c.expires_at_ms <= deps.clock.now_ms()) return fail(state_invalid("the state has expired"));
-  return c;
+  auto s = federation::verify_state(deps.server_key, kStateLabel, token, deps.clock.now_ms());
+  if (!s) return fail(s.error());
+  return StateClaims{s->organization_id, s->connection_id, s->transaction_id, s->transaction_state,
+                     s->expires_at_ms};
 }
 
 FormChoices form_choices(const store::Connection& c) {
@@ -154,12 +133,8 @@ Result<StartResult> TestIdpConnection::start(const StartRequest& request, Trace&
 
 Result<TransactionRef> TestIdpConnection::transaction_ref(const store::Environment&,
                                                           const CallbackParams& params) {
-  auto claims = verify_state(deps_, params.first("state"));
-  if (!claims) return fail(claims.error());
-  if (claims->connection_id != row_.id) {
-    return fail(state_invalid("the state was issued for another connection"));
-  }
-  return TransactionRef{claims->organization_id, claims->transaction_id};
+  return state_transaction_ref(deps_.server_key, kStateLabel, params.first("state"), row_.id,
+                               deps_.clock.now_ms());
 }
 
 Result<VerifiedLogin> TestIdpConnection::finish(const FinishRequest& request, Trace& trace) {
@@ -175,17 +150,9 @@ Result<VerifiedLogin> TestIdpConnection::finish(const FinishRequest& request, Tr
   }
   trace.step("testidp.callback", message);
 
-  auto claims = verify_state(deps_, p.first("state"));
-  const bool state_ok = claims && claims->connection_id == row_.id &&
-                        claims->organization_id == request.transaction.organization_id &&
-                        claims->transaction_id == request.transaction.id &&
-                        claims->transaction_state == request.transaction.state;
-  trace.check("login.state_invalid", state_ok,
-              state_ok ? "signed state matches the login transaction"
-                       : (claims ? "the state belongs to another login" : claims.error().detail));
-  if (!state_ok) {
-    return fail(claims ? state_invalid("the state belongs to another login") : claims.error());
-  }
+  auto checked = check_state_for(deps_.server_key, kStateLabel, p.first("state"), row_.id,
+                                 request.transaction, deps_.clock.now_ms(), trace);
+  if (!checked) return fail(checked.error());
 
   // The "assertion": what the tester chose, as OIDC claims.
   nlohmann::json posted = nlohmann::json::object();

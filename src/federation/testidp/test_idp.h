@@ -1,10 +1,11 @@
 // The built-in test IdP (sandbox environments only): its start step sends the browser to a
 // server-rendered form where a tester signs in as any test user (email, names, groups,
 // department, authentication level and methods); the form posts back to the connection's
-// callback. The state between the form and the callback is signed (HMAC-SHA-256 under a key
-// derived from the server pepper) and bound to the login transaction, so a callback cannot be
-// forged or replayed into another login. What the tester typed is the "assertion": the test
-// IdP vouches for whatever they chose, which is why it never exists outside a sandbox.
+// callback. The state between the form and the callback is signed (federation/signed_state.h:
+// HMAC-SHA-256 under the server key, its own label) and bound to the login transaction, so a
+// callback cannot be forged or replayed into another login. What the tester typed is the
+// "assertion": the test IdP vouches for whatever they chose, which is why it never exists outside a
+// sandbox.
 //
 // settings: {"amr_values": ["pwd", "otp", "hwk", "mfa"]} (the checkboxes offered; RFC 8176
 // values). acr_mapping: {"<level shown in the form>": "<acr Gatehouse reports>"}; empty: the

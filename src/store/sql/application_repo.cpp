@@ -21,7 +21,8 @@ constexpr const char* kAppColumns =
     "post_logout_redirect_uris, grant_types, token_endpoint_auth_method, pkce_required, "
     "id_token_signed_response_alg, access_token_ttl_s, id_token_ttl_s, refresh_token_ttl_s, "
     "refresh_idle_ttl_s, backchannel_logout_uri, status, version, created_at, updated_at, "
-    "jwks, dpop_bound_access_tokens, dpop_nonce_required, require_par";
+    "jwks, dpop_bound_access_tokens, dpop_nonce_required, require_par, jwks_uri, "
+    "backchannel_logout_session_required";
 
 std::string strings_text(const std::vector<std::string>& v) { return nlohmann::json(v).dump(); }
 
@@ -53,8 +54,8 @@ std::vector<Permission> parse_permissions(const std::string& text) {
 
 struct AppRow {
   std::string organization_id, environment_id, id, client_id, name, type, redirect_uris,
-      post_logout, grant_types, auth_method, alg, backchannel, status, jwks;
-  long long dpop = 0, dpop_nonce = 0, require_par = 0;
+      post_logout, grant_types, auth_method, alg, backchannel, status, jwks, jwks_uri;
+  long long dpop = 0, dpop_nonce = 0, require_par = 0, bcl_sid = 0;
   long long pkce = 1, access_ttl = 0, id_ttl = 0, refresh_ttl = 0, idle_ttl = 0, version = 0,
             created = 0, updated = 0;
 
@@ -85,6 +86,8 @@ struct AppRow {
     a.dpop_bound_access_tokens = dpop != 0;
     a.dpop_nonce_required = dpop_nonce != 0;
     a.require_pushed_authorization_requests = require_par != 0;
+    a.jwks_uri = jwks_uri;
+    a.backchannel_logout_session_required = bcl_sid != 0;
     return a;
   }
 };
@@ -98,7 +101,8 @@ struct AppRow {
       soci::into(r.id_ttl), soci::into(r.refresh_ttl), soci::into(r.idle_ttl),                    \
       soci::into(r.backchannel), soci::into(r.status), soci::into(r.version),                     \
       soci::into(r.created), soci::into(r.updated), soci::into(r.jwks), soci::into(r.dpop),       \
-      soci::into(r.dpop_nonce), soci::into(r.require_par)
+      soci::into(r.dpop_nonce), soci::into(r.require_par), soci::into(r.jwks_uri),                \
+      soci::into(r.bcl_sid)
 
 struct ResourceRow {
   std::string environment_id, id, identifier, name, permissions;
@@ -126,12 +130,15 @@ Error app_not_found(std::string_view what) {
 // were.
 void write_client_keys(SqlContext& ctx, const Application& a) {
   long long dpop = a.dpop_bound_access_tokens ? 1 : 0, nonce = a.dpop_nonce_required ? 1 : 0,
-            par = a.require_pushed_authorization_requests ? 1 : 0;
+            par = a.require_pushed_authorization_requests ? 1 : 0,
+            bcl_sid = a.backchannel_logout_session_required ? 1 : 0;
   ctx.sql << "UPDATE applications SET jwks = :jwks, dpop_bound_access_tokens = :dpop, "
-             "dpop_nonce_required = :nonce, require_par = :par WHERE organization_id = :org AND "
+             "dpop_nonce_required = :nonce, require_par = :par, jwks_uri = :jwks_uri, "
+             "backchannel_logout_session_required = :bcl_sid WHERE organization_id = :org AND "
              "environment_id = :env AND id = :id",
-      soci::use(a.jwks), soci::use(dpop), soci::use(nonce), soci::use(par),
-      soci::use(a.organization_id), soci::use(a.environment_id), soci::use(a.id);
+      soci::use(a.jwks), soci::use(dpop), soci::use(nonce), soci::use(par), soci::use(a.jwks_uri),
+      soci::use(bcl_sid), soci::use(a.organization_id), soci::use(a.environment_id),
+      soci::use(a.id);
 }
 
 Error resource_not_found(std::string_view what) {

@@ -6,7 +6,6 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "federation/error_codes.h"
-#include "store/connection_walk.h"
 #include "store/store.h"
 
 namespace gh::store {
@@ -136,27 +135,27 @@ Result<std::vector<Connection>> SqlConnectionRepository::list(std::string_view e
 }
 
 Result<std::vector<Connection>> SqlConnectionRepository::list_of_type(std::string_view type,
+                                                                      std::string_view status,
                                                                       std::string_view after_id,
-                                                                      int64_t limit) {
+                                                                      int limit) {
   std::vector<Connection> out;
   ConnectionRow r;
-  std::string t(type), after(after_id);
-  long long n = std::clamp<int64_t>(limit, 1, 1000);
-  // Index connections_type_id (migration v15).
-  soci::statement st = (ctx_.sql.prepare << "SELECT " << kConnectionColumns
-                                         << " FROM connections WHERE type = :type AND id > :after "
-                                            "ORDER BY id LIMIT :n",
-                        soci::use(t), soci::use(after), soci::use(n), GH_CONNECTION_INTO(r));
+  std::string t(type), st_(status), after(after_id);
+  long long n = std::clamp(limit, 1, 1000);
+  // Index connections_type_status_id (v17) with a status, connections_type_id (v15) without.
+  soci::statement st =
+      status.empty()
+          ? (ctx_.sql.prepare << "SELECT " << kConnectionColumns
+                              << " FROM connections WHERE type = :t AND id > :after "
+                                 "ORDER BY id LIMIT :n",
+             soci::use(t), soci::use(after), soci::use(n), GH_CONNECTION_INTO(r))
+          : (ctx_.sql.prepare << "SELECT " << kConnectionColumns
+                              << " FROM connections WHERE type = :t AND status = :s "
+                                 "AND id > :after ORDER BY id LIMIT :n",
+             soci::use(t), soci::use(st_), soci::use(after), soci::use(n), GH_CONNECTION_INTO(r));
   st.execute();
   while (st.fetch()) out.push_back(r.to_connection());
   return out;
-}
-
-Result<std::vector<Connection>> connections_of_type(Repositories& repos, std::string_view type,
-                                                    std::string_view after_id, int64_t limit) {
-  auto* sql = dynamic_cast<SqlConnectionRepository*>(&repos.connections());
-  if (!sql) throw std::logic_error("connections_of_type(): not a SQL store transaction");
-  return sql->list_of_type(type, after_id, limit);
 }
 
 Result<Connection> SqlConnectionRepository::update(const Connection& c, int64_t expected_version) {

@@ -14,12 +14,11 @@ class SqlConnectionRepository final : public ConnectionRepository {
                          std::string_view id) override;
   Result<std::vector<Connection>> list(std::string_view environment_id,
                                        std::string_view organization_id) override;
-  // store/connection_walk.h (not part of the interface).
-  Result<std::vector<Connection>> list_of_type(std::string_view type, std::string_view after_id,
-                                               int64_t limit);
   Result<Connection> update(const Connection& c, int64_t expected_version) override;
   Result<Connection> remove(std::string_view environment_id, std::string_view organization_id,
                             std::string_view id) override;
+  Result<std::vector<Connection>> list_of_type(std::string_view type, std::string_view status,
+                                               std::string_view after_id, int limit) override;
   Result<LoginTransaction> create_transaction(const LoginTransaction& t) override;
   Result<LoginTransaction> get_transaction(std::string_view environment_id,
                                            std::string_view organization_id, std::string_view id,
