@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "catalog/value_check.h"
+#include "catalog/error_codes.h"
 #include "federation/error_codes.h"
 
 namespace gh::federation {
@@ -12,6 +13,17 @@ namespace {
 Error mapping_error(const std::string& message) {
   Error e(errc::ConnectionInvalid, message);
   e.extra["field"] = "attribute_mapping";
+  return e;
+}
+
+// The catalog's own code, so an admin sees the same error a directory's mapping gets.
+Error unknown_attribute(const std::string& name, const std::string& where) {
+  Error e(errc::CatalogUnknownAttribute,
+          "'" + name + "' (in " + where +
+              ") is not in this organization's attribute catalog; add it to the catalog first "
+              "or map a catalog attribute");
+  e.extra["field"] = "attribute_mapping";
+  e.extra["attribute"] = name;
   return e;
 }
 
@@ -48,9 +60,7 @@ Result<bool> validate_attribute_mapping(const nlohmann::json& mapping,
         return fail(
             mapping_error("'attribute_mapping.claims." + it.key() + "' must be a claim name"));
       }
-      if (!known(it.key())) {
-        return fail(mapping_error("'" + it.key() + "' is not in the attribute catalog"));
-      }
+      if (!known(it.key())) return fail(unknown_attribute(it.key(), "attribute_mapping.claims"));
     }
   }
   if (mapping.contains("required")) {
@@ -63,8 +73,7 @@ Result<bool> validate_attribute_mapping(const nlohmann::json& mapping,
         return fail(mapping_error("'attribute_mapping.required' must be a list of attributes"));
       }
       if (!known(v.get<std::string>())) {
-        return fail(
-            mapping_error("'" + v.get<std::string>() + "' is not in the attribute catalog"));
+        return fail(unknown_attribute(v.get<std::string>(), "attribute_mapping.required"));
       }
     }
   }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/blocking.h"
 #include "http/libcurl.h"
 
 namespace gh::http {
@@ -34,6 +35,7 @@ HttpClient::~HttpClient() {
 }
 
 ClientResponse HttpClient::send(const ClientRequest& request) {
+  may_block();
   ClientResponse out;
   if (!curl_) {
     auto lib = load_libcurl();

@@ -19,6 +19,9 @@ struct RouteOptions {
   // Inline handlers run on the I/O thread and must not block (health, metrics, static JSON).
   // Everything else runs on the bounded worker pool.
   bool inline_handler = false;
+  // Tried first on the I/O thread; when it would block (core/blocking.h: a store transaction, an
+  // outbound request) it runs again on the worker pool. For handlers warm caches answer.
+  bool fast_path = false;
   // Largest body this route accepts; -1 means the server default (max_body_bytes).
   int64_t max_body_bytes = -1;
   // Rate-limit class for per-tenant limits (tenancy issue): "admin", "oauth", "scim", ...

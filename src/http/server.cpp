@@ -25,6 +25,7 @@
 #include <random>
 #include <thread>
 
+#include "core/blocking.h"
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/log.h"
@@ -127,6 +128,7 @@ struct Server::Impl {
                           std::shared_ptr<ConnectionHandle> handle);
   awaitable<void> reject(tcp::socket socket);
   Response dispatch_inline(Request& req, const Route& route);
+  std::optional<Response> dispatch_fast(Request& req, const Route& route);
 };
 
 namespace {
@@ -506,8 +508,14 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
       req.route = match.route->pattern;
       req.params = std::move(match.params);
       const Route& route = *match.route;
+      std::optional<Response> fast;
+      if (route.options.fast_path && !route.options.inline_handler) {
+        fast = dispatch_fast(req, route);
+      }
       if (route.options.inline_handler) {
         res = dispatch_inline(req, route);
+      } else if (fast) {
+        res = std::move(*fast);
       } else if (queued_work.load() >= options.worker_queue_limit) {
         res = Response::problem(Error(errc::ServerOverloaded), req);
         res.set_header("Retry-After", "1");
@@ -547,6 +555,19 @@ awaitable<void> Server::Impl::session(Stream stream, std::string peer_ip,
 Response Server::Impl::dispatch_inline(Request& req, const Route& route) {
   try {
     return route.handler(req);
+  } catch (const std::exception& e) {
+    log::error("handler threw",
+               {{"request_id", req.request_id}, {"route", route.pattern}, {"error", e.what()}});
+    return Response::problem(Error(errc::ServerInternal), req);
+  }
+}
+
+std::optional<Response> Server::Impl::dispatch_fast(Request& req, const Route& route) {
+  FastPathScope scope;
+  try {
+    return route.handler(req);
+  } catch (const WouldBlock&) {
+    return std::nullopt;  // to the worker pool, from the start
   } catch (const std::exception& e) {
     log::error("handler threw",
                {{"request_id", req.request_id}, {"route", route.pattern}, {"error", e.what()}});

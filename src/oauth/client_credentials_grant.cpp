@@ -18,17 +18,9 @@ OAuthResult<GrantDecision> ClientCredentialsGrant::handle(const TokenRequest& re
     std::vector<std::string> granted;
   };
   // The application's grants and the resources they name (cached: application_cache.h).
-  std::shared_ptr<const CachedGrants> cached;
-  if (deps_.applications) {
-    auto g = deps_.applications->grants(req.client);
-    if (!g) return oauth_fail(server_error("The client's grants could not be read"));
-    cached = *g;
-  } else {
-    ApplicationCache uncached(deps_.store);
-    auto g = uncached.grants(req.client);
-    if (!g) return oauth_fail(server_error("The client's grants could not be read"));
-    cached = *g;
-  }
+  auto grants = deps_.applications.grants(req.client);
+  if (!grants) return oauth_fail(server_error("The client's grants could not be read"));
+  const std::shared_ptr<const CachedGrants> cached = *grants;
   std::optional<Found> found;
   if (resources.empty()) {
     if (cached->grants.size() != 1) {
@@ -52,9 +44,7 @@ OAuthResult<GrantDecision> ClientCredentialsGrant::handle(const TokenRequest& re
     }
     if (!found) {
       // Unknown, or known but not granted: the answers differ for the client's admin.
-      auto res = deps_.applications
-                     ? deps_.applications->resource(req.env.id, resources.front())
-                     : ApplicationCache(deps_.store).resource(req.env.id, resources.front());
+      auto res = deps_.applications.resource(req.env.id, resources.front());
       if (!res) return oauth_fail(server_error("The resource could not be looked up"));
       if (!*res) return oauth_fail(invalid_target("Unknown resource '" + resources.front() + "'"));
       return oauth_fail(

@@ -21,13 +21,27 @@ constexpr int64_t kDiscoveryCacheMs = 30'000;
 
 Result<nlohmann::json> Provider::discovery(const store::Environment& env,
                                            std::string_view organization_id) {
+  auto cached = cached_discovery(env, organization_id);
+  if (!cached) return fail(cached.error());
+  return (*cached)->doc;
+}
+
+Result<std::shared_ptr<const std::string>> Provider::discovery_body(
+    const store::Environment& env, std::string_view organization_id) {
+  auto cached = cached_discovery(env, organization_id);
+  if (!cached) return fail(cached.error());
+  return (*cached)->body;
+}
+
+Result<std::shared_ptr<const Provider::CachedDiscovery>> Provider::cached_discovery(
+    const store::Environment& env, std::string_view organization_id) {
   const int64_t now = clock_.now_ms();
   const std::string cache_key = env.id + "/" + std::string(organization_id);
   {
     std::lock_guard lock(discovery_mu_);
     auto it = discovery_cache_.find(cache_key);
-    if (it != discovery_cache_.end() && now - it->second.second < kDiscoveryCacheMs) {
-      return it->second.first;
+    if (it != discovery_cache_.end() && now - it->second->loaded_ms < kDiscoveryCacheMs) {
+      return it->second;
     }
   }
   if (!organization_id.empty()) {
@@ -101,16 +115,18 @@ Result<nlohmann::json> Provider::discovery(const store::Environment& env,
   doc["end_session_endpoint"] = iss + "/oauth2/logout";
   doc["backchannel_logout_supported"] = true;
   doc["backchannel_logout_session_supported"] = true;
+  auto body = std::make_shared<const std::string>(doc.dump());
+  auto entry = std::make_shared<const CachedDiscovery>(CachedDiscovery{std::move(doc), body, now});
   std::lock_guard lock(discovery_mu_);
-  discovery_cache_[cache_key] = {doc, now};
-  return doc;
+  discovery_cache_[cache_key] = entry;
+  return entry;
 }
 
 http::Response discovery_endpoint(Provider& p, const store::Environment& env,
                                   const http::Request& req) {
-  auto doc = p.discovery(env, req.param("org"));
-  if (!doc) return http::Response::problem(doc.error(), req);
-  auto res = http::Response::json(200, *doc);
+  auto body = p.discovery_body(env, req.param("org"));
+  if (!body) return http::Response::problem(body.error(), req);
+  auto res = http::Response::text(200, **body, "application/json");
   res.set_header("Cache-Control", "public, max-age=300");
   return res;
 }

@@ -26,8 +26,8 @@ struct GrantDeps {
   store::Store& store;
   TokenIssuer& tokens;
   UserPermissions& permissions;
+  ApplicationCache& applications;            // applications, grants, resources (5 s, bus-dropped)
   identity::UserDirectory* users = nullptr;  // null: ID tokens carry no profile claims
-  ApplicationCache* applications = nullptr;  // null: read the store on every request
   AccessTokenVerifier* verifier = nullptr;   // token exchange's subject and actor tokens
 };
 

@@ -21,7 +21,7 @@ Provider::Provider(ProviderOptions o)
       dpop_nonces_(o.hasher, o.clock),
       users_(o.users),
       claims_supported_(std::move(o.claims_supported)) {
-  GrantDeps deps{o.store, issuer_, o.permissions, o.users, &applications_, &verifier_};
+  GrantDeps deps{o.store, issuer_, o.permissions, applications_, o.users, &verifier_};
   grants_.add(std::make_unique<AuthorizationCodeGrant>(deps));
   grants_.add(std::make_unique<RefreshTokenGrant>(deps));
   grants_.add(std::make_unique<ClientCredentialsGrant>(deps));

@@ -56,6 +56,9 @@ class Provider {
   // algorithms).
   Result<nlohmann::json> discovery(const store::Environment& env,
                                    std::string_view organization_id = {});
+  // The same, serialized once per cache fill (what the endpoint sends).
+  Result<std::shared_ptr<const std::string>> discovery_body(const store::Environment& env,
+                                                            std::string_view organization_id);
 
  private:
   store::Store& store_;
@@ -70,7 +73,14 @@ class Provider {
   identity::UserDirectory* users_;
   std::function<Result<std::vector<std::string>>(const store::Environment&)> claims_supported_;
   std::mutex discovery_mu_;
-  std::unordered_map<std::string, std::pair<nlohmann::json, int64_t>> discovery_cache_;
+  struct CachedDiscovery {
+    nlohmann::json doc;
+    std::shared_ptr<const std::string> body;
+    int64_t loaded_ms = 0;
+  };
+  Result<std::shared_ptr<const CachedDiscovery>> cached_discovery(const store::Environment& env,
+                                                                  std::string_view organization_id);
+  std::unordered_map<std::string, std::shared_ptr<const CachedDiscovery>> discovery_cache_;
   // The change-bus subscription reaches the caches through this handle (the store outlives
   // the provider; a publish after destruction finds the handle gone).
   std::shared_ptr<Provider*> bus_handle_;

@@ -24,14 +24,17 @@ void add_oauth_routes(http::Router& router, tenancy::EnvironmentCache& environme
   http::RouteOptions oauth;
   oauth.route_class = "oauth";
   oauth.max_body_bytes = 16 * 1024;
+  // Warm caches answer these without the store (core/blocking.h): tried on the I/O thread first.
+  http::RouteOptions fast = oauth;
+  fast.fast_path = true;
   router.add("GET", "/{env}/.well-known/openid-configuration",
-             per_environment(environments, provider, discovery_endpoint), oauth);
+             per_environment(environments, provider, discovery_endpoint), fast);
   router.add("GET", "/{env}/o/{org}/.well-known/openid-configuration",
-             per_environment(environments, provider, discovery_endpoint), oauth);
+             per_environment(environments, provider, discovery_endpoint), fast);
   router.add("POST", "/{env}/oauth2/token", per_environment(environments, provider, token_endpoint),
-             oauth);
+             fast);
   router.add("POST", "/{env}/oauth2/introspect",
-             per_environment(environments, provider, introspection_endpoint), oauth);
+             per_environment(environments, provider, introspection_endpoint), fast);
   router.add("POST", "/{env}/oauth2/revoke",
              per_environment(environments, provider, revocation_endpoint), oauth);
   router.add("POST", "/{env}/oauth2/par",

@@ -6,34 +6,15 @@
 
 namespace gh::oauth {
 
-namespace {
-constexpr int64_t kIssuerCacheMs = 5'000;
-}
-
-KeyServiceSigner::KeyServiceSigner(std::shared_ptr<tenancy::KeyService> keys, const Clock& clock)
-    : keys_(std::move(keys)), clock_(clock) {}
+KeyServiceSigner::KeyServiceSigner(std::shared_ptr<tenancy::KeyService> keys)
+    : keys_(std::move(keys)) {}
 
 Result<std::string> KeyServiceSigner::issuer_of(const store::Environment& env,
                                                 std::string_view organization_id) {
   if (organization_id.empty()) return std::string();
-  const std::string key = env.id + "/" + std::string(organization_id);
-  const int64_t now = clock_.now_ms();
-  {
-    std::lock_guard lock(mu_);
-    auto it = own_issuer_.find(key);
-    if (it != own_issuer_.end() && now - it->second.second < kIssuerCacheMs) {
-      return it->second.first ? std::string(organization_id) : std::string();
-    }
-  }
-  auto k = keys_->keys(env, organization_id);
-  bool own = true;
-  if (!k) {
-    if (k.error().code != errc::KeyIssuerNotFound) return fail(k.error());
-    own = false;
-  }
-  std::lock_guard lock(mu_);
-  own_issuer_[key] = {own, now};
-  return own ? std::string(organization_id) : std::string();
+  auto own = keys_->has_own_issuer(env, organization_id);
+  if (!own) return fail(own.error());
+  return *own ? std::string(organization_id) : std::string();
 }
 
 std::string KeyServiceSigner::issuer_url(const store::Environment& env,

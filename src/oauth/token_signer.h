@@ -5,14 +5,11 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
-#include "core/clock.h"
 #include "core/result.h"
 #include "crypto/jose/key_set.h"
 #include "store/environments.h"
@@ -44,8 +41,7 @@ class TokenSigner {
 
 class KeyServiceSigner final : public TokenSigner {
  public:
-  explicit KeyServiceSigner(std::shared_ptr<tenancy::KeyService> keys,
-                            const Clock& clock = SystemClock::instance());
+  explicit KeyServiceSigner(std::shared_ptr<tenancy::KeyService> keys);
   Result<std::string> issuer_of(const store::Environment& env,
                                 std::string_view organization_id) override;
   std::string issuer_url(const store::Environment& env,
@@ -58,10 +54,6 @@ class KeyServiceSigner final : public TokenSigner {
 
  private:
   std::shared_ptr<tenancy::KeyService> keys_;
-  const Clock& clock_;
-  // Whether an organization has its own issuer, remembered as long as KeyService caches keys.
-  std::mutex mu_;
-  std::unordered_map<std::string, std::pair<bool, int64_t>> own_issuer_;
 };
 
 }  // namespace gh::oauth

@@ -1,5 +1,7 @@
 #include "tenancy/dns_resolver.h"
 
+#include "core/blocking.h"
+
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <netdb.h>
@@ -9,6 +11,8 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+
+#include "core/blocking.h"
 
 namespace gh::tenancy {
 
@@ -42,6 +46,7 @@ Result<std::unique_ptr<StubTxtResolver>> StubTxtResolver::create(const std::stri
 }
 
 TxtAnswer StubTxtResolver::lookup_txt(const std::string& name) {
+  may_block();
   TxtAnswer out;
   // A private resolver state per query: res_n* calls are thread-safe on their own state.
   // `struct`: glibc also declares a function named __res_state.

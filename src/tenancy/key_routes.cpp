@@ -9,7 +9,7 @@ using http::Response;
 namespace {
 
 Response jwks_response(const IssuerKeys& k) {
-  Response res = http::json_response(200, k.jwks);
+  Response res = Response::text(200, k.jwks_body, "application/json");
   res.set_header("Cache-Control",
                  "public, max-age=" + std::to_string(k.settings.rotation.jwks_max_age().count()));
   return res;
@@ -103,14 +103,20 @@ void add_issuer_routes(AdminApi& api, http::Router& router, const std::string& p
 
 void add_key_routes(AdminApi& api, http::Router& router, EnvironmentCache& environments,
                     std::shared_ptr<KeyService> keys) {
-  // Public: relying parties fetch these without credentials.
-  router.add("GET", "/{env}/.well-known/jwks.json", [&environments, keys](http::Request& req) {
-    auto env = environments.get(req.param("env"));
-    if (!env) return Response::problem(env.error(), req);
-    auto k = keys->keys(*env, "");
-    if (!k) return Response::problem(k.error(), req);
-    return jwks_response(**k);
-  });
+  // Public: relying parties fetch these without credentials. Cached key sets answer on the I/O
+  // thread (core/blocking.h).
+  http::RouteOptions fast;
+  fast.fast_path = true;
+  router.add(
+      "GET", "/{env}/.well-known/jwks.json",
+      [&environments, keys](http::Request& req) {
+        auto env = environments.get(req.param("env"));
+        if (!env) return Response::problem(env.error(), req);
+        auto k = keys->keys(*env, "");
+        if (!k) return Response::problem(k.error(), req);
+        return jwks_response(**k);
+      },
+      fast);
   router.add("GET", "/{env}/o/{org}/.well-known/jwks.json",
              [&environments, keys](http::Request& req) {
                auto env = environments.get(req.param("env"));
@@ -118,7 +124,8 @@ void add_key_routes(AdminApi& api, http::Router& router, EnvironmentCache& envir
                auto k = keys->keys(*env, req.param("org"));
                if (!k) return Response::problem(k.error(), req);
                return jwks_response(**k);
-             });
+             },
+             fast);
 
   const std::string env_prefix = "/api/v1/environments/{env}";
   const std::string org_prefix = env_prefix + "/organizations/{org}";

@@ -1,5 +1,6 @@
 #include "tenancy/secrets.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -18,12 +19,38 @@ constexpr size_t kLookupHexChars = 24;  // 96 random bits, public
 constexpr size_t kSecretChars = 43;     // base64url of 32 bytes = 256 random bits
 }  // namespace
 
+SecretHasher::SecretHasher(std::string pepper) : pepper_(std::move(pepper)) {
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (mac == nullptr) return;
+  std::shared_ptr<EVP_MAC_CTX> ctx(EVP_MAC_CTX_new(mac), EVP_MAC_CTX_free);
+  EVP_MAC_free(mac);
+  if (!ctx) return;
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                         OSSL_PARAM_construct_end()};
+  if (EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(pepper_.data()),
+                   pepper_.size(), params) == 1) {
+    keyed_ = std::move(ctx);
+  }
+}
+
 std::string SecretHasher::hash(std::string_view token) const {
   unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
+  size_t len = 0;
+  if (keyed_) {
+    std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_dup(keyed_.get()),
+                                                                   EVP_MAC_CTX_free);
+    if (ctx &&
+        EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(token.data()),
+                       token.size()) == 1 &&
+        EVP_MAC_final(ctx.get(), out, &len, sizeof out) == 1) {
+      return to_hex(std::string_view(reinterpret_cast<const char*>(out), len));
+    }
+  }
+  unsigned int one_shot = 0;
   HMAC(EVP_sha256(), pepper_.data(), static_cast<int>(pepper_.size()),
-       reinterpret_cast<const unsigned char*>(token.data()), token.size(), out, &len);
-  return to_hex(std::string_view(reinterpret_cast<const char*>(out), len));
+       reinterpret_cast<const unsigned char*>(token.data()), token.size(), out, &one_shot);
+  return to_hex(std::string_view(reinterpret_cast<const char*>(out), one_shot));
 }
 
 bool SecretHasher::matches(std::string_view token, std::string_view stored_hash_hex) const {

@@ -74,9 +74,11 @@ KeyService::KeyService(store::Store& store, Sealing& sealing, TenancyService& te
     if (c.flush_all()) {
       std::lock_guard lock(state->mu);
       state->cache.clear();
+      state->no_own_issuer.clear();
     } else if (c.topic == "signing_keys" || c.topic == "kek") {
       std::lock_guard lock(state->mu);
       state->cache.erase(c.key);
+      state->no_own_issuer.erase(c.key);
     }
   });
 }
@@ -126,6 +128,25 @@ Result<std::shared_ptr<const IssuerKeys>> KeyService::keys(const store::Environm
   return loaded;
 }
 
+Result<bool> KeyService::has_own_issuer(const store::Environment& env,
+                                       std::string_view organization_id) {
+  if (organization_id.empty()) return true;
+  const std::string key = cache_key(env.id, organization_id);
+  {
+    std::lock_guard lock(state_->mu);
+    auto it = state_->no_own_issuer.find(key);
+    if (it != state_->no_own_issuer.end() && clock_.now_ms() - it->second < cache_ttl_ms_) {
+      return false;
+    }
+  }
+  auto k = keys(env, organization_id);
+  if (k) return true;
+  if (k.error().code != errc::KeyIssuerNotFound) return fail(k.error());
+  std::lock_guard lock(state_->mu);
+  state_->no_own_issuer[key] = clock_.now_ms();
+  return false;
+}
+
 Result<std::shared_ptr<const IssuerKeys>> KeyService::load(const store::Environment& env,
                                                            std::string_view organization_id) {
   struct Loaded {
@@ -161,6 +182,7 @@ Result<std::shared_ptr<const IssuerKeys>> KeyService::load(const store::Environm
   auto out = std::make_shared<IssuerKeys>();
   out->issuer = issuer_url(env, organization_id);
   out->jwks = set->public_jwks();
+  out->jwks_body = out->jwks.dump();
   out->keys = std::make_shared<const jose::KeySet>(std::move(*set));
   out->settings = data->settings.settings;
   out->loaded_ms = clock_.now_ms();

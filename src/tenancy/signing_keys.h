@@ -29,7 +29,8 @@ struct IssuerKeys {
   std::shared_ptr<const jose::KeySet>
       keys;  // next/active with private keys; retired/revoked public
   KeySettings settings;
-  nlohmann::json jwks;  // the public JWKS (next, active, retired)
+  nlohmann::json jwks;      // the public JWKS (next, active, retired)
+  std::string jwks_body;    // the same, serialized once (what /.well-known/jwks.json answers)
   int64_t loaded_ms = 0;
 };
 
@@ -44,6 +45,11 @@ class KeyService {
              const Clock& clock = SystemClock::instance());
 
   std::string issuer_url(const store::Environment& env, std::string_view organization_id) const;
+
+  // Whether an organization signs with an issuer of its own (`own_issuer`); the environment's
+  // issuer always is. Cached like keys(): turning `own_issuer` on or off is seen at once on
+  // every node (the settings change is announced on the change bus).
+  Result<bool> has_own_issuer(const store::Environment& env, std::string_view organization_id);
 
   // The issuer's keys, cached (at most 5 s, dropped at once on a change notification).
   // An issuer without a usable key gets one here. key.issuer_not_found for an organization
@@ -115,6 +121,9 @@ class KeyService {
   struct State {
     std::mutex mu;
     std::unordered_map<std::string, std::shared_ptr<const IssuerKeys>> cache;
+    // Organizations found without an issuer of their own (when they were found so), dropped
+    // with the keys on the same change notification.
+    std::unordered_map<std::string, int64_t> no_own_issuer;
   };
   std::shared_ptr<State> state_ = std::make_shared<State>();
 };

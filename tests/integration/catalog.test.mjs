@@ -257,3 +257,54 @@ test('CLI: list, show, add, update, deprecate, versions, diff; errors exit non-z
   const custom = JSON.parse(cli(['catalog', 'add', '--org', globexId, '--json', '{"name":"cost_code"}', ...flags]));
   assert.equal(custom.attribute.name, 'org.globex.cost_code');
 });
+
+test("connection mappings are checked against the organization's catalog when saved", async () => {
+  // Acme's own custom attribute (made by the test above, or made here when run alone).
+  const acme = `/organizations/${demo.organization_id}`;
+  let r = await call('GET', `${acme}/catalog`, { key: acmeKey });
+  const ns = r.body.namespace;
+  const custom = `org.${ns}.badge_id`;
+  if (!r.body.attributes.some((a) => a.name === custom)) {
+    r = await call('POST', `${acme}/catalog/attributes`, { key: acmeKey, body: { name: 'badge_id' } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
+  const count = async (org, key) => (await call('GET', `/organizations/${org}/connections`, { key })).body.data.length;
+  const acmeBefore = await count(demo.organization_id, acmeKey);
+  const globexBefore = await count(globexId, globexKey);
+
+  // An attribute no catalog defines: refused with the catalog's code, nothing created.
+  for (const mapping of [{ claims: { shoe_size: 'shoe' } }, { required: ['shoe_size'] }]) {
+    r = await call('POST', `${acme}/connections`, { key: acmeKey, body: { type: 'test', name: 'Mapped', attribute_mapping: mapping } });
+    assert.equal(r.status, 422, JSON.stringify(r.body));
+    assert.equal(r.body.code, 'catalog.unknown_attribute');
+    assert.equal(r.body.attribute, 'shoe_size');
+    assert.match(r.headers.get('content-type'), /application\/problem\+json/);
+  }
+  assert.equal(await count(demo.organization_id, acmeKey), acmeBefore);
+
+  // Acme maps its own custom attribute and a default one.
+  r = await call('POST', `${acme}/connections`, {
+    key: acmeKey,
+    body: { type: 'test', name: 'Mapped', attribute_mapping: { claims: { [custom]: 'badge', department: 'dept' }, required: ['email'] } },
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const conn = r.body;
+
+  // Globex cannot name Acme's custom attribute: it is not in Globex's catalog.
+  r = await call('POST', `/organizations/${globexId}/connections`, { key: globexKey, body: { type: 'test', name: 'Copy', attribute_mapping: { claims: { [custom]: 'badge' } } } });
+  assert.equal(r.status, 422, JSON.stringify(r.body));
+  assert.equal(r.body.code, 'catalog.unknown_attribute');
+  assert.equal(await count(globexId, globexKey), globexBefore);
+
+  // A PATCH naming an unknown attribute changes nothing.
+  r = await call('PATCH', `${acme}/connections/${conn.id}`, { key: acmeKey, body: { attribute_mapping: { claims: { shoe_size: 'x' } } }, headers: { 'If-Match': '*' } });
+  assert.equal(r.status, 422, JSON.stringify(r.body));
+  r = await call('GET', `${acme}/connections/${conn.id}`, { key: acmeKey });
+  assert.equal(r.body.attribute_mapping.claims[custom], 'badge');
+  assert.equal(r.body.attribute_mapping.claims.shoe_size, undefined);
+  // Globex's key cannot read or change Acme's connection (404).
+  r = await call('GET', `${acme}/connections/${conn.id}`, { key: globexKey });
+  assert.equal(r.status, 404);
+  r = await call('GET', `/organizations/${globexId}/connections/${conn.id}`, { key: globexKey });
+  assert.equal(r.status, 404);
+});

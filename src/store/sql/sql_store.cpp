@@ -11,6 +11,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "core/blocking.h"
 #include "core/log.h"
 #include "store/migrations.h"
 #include "store/sql/application_repo.h"
@@ -289,6 +290,7 @@ class SqlStore final : public Store {
 
  protected:
   Result<bool> run(bool write, const std::function<Result<bool>(Repositories&)>& fn) override {
+    may_block();  // a fast-path handler goes to the worker pool here (core/blocking.h)
     std::vector<Change> committed;
     auto r = with_session([&](soci::session& sql) -> Result<bool> {
       std::unique_lock<std::mutex> lock(write_mu_, std::defer_lock);
