@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "catalog/value_check.h"
 #include "catalog/error_codes.h"
+#include "catalog/value_check.h"
 #include "federation/error_codes.h"
 
 namespace gh::federation {

@@ -14,10 +14,23 @@ void Metrics::set_routes(std::vector<std::string> route_names) {
   }
 }
 
+size_t Metrics::status_slot(int status) {
+  // A 600-entry table built once: status -> slot.
+  static const std::array<uint8_t, 600> table = [] {
+    std::array<uint8_t, 600> t{};
+    for (int s = 100; s < 600; ++s) t[s] = static_cast<uint8_t>(kStatuses.size() + s / 100 - 1);
+    for (size_t i = 0; i < kStatuses.size(); ++i) t[kStatuses[i]] = static_cast<uint8_t>(i);
+    return t;
+  }();
+  return table[status];
+}
+
 void Metrics::observe(size_t route_slot, const std::string& /*method*/, int status,
                       double seconds) {
   auto& slot = *routes_[route_slot < routes_.size() ? route_slot : routes_.size() - 1];
-  if (status >= 0 && status < 600) slot.by_status[status].fetch_add(1, std::memory_order_relaxed);
+  if (status >= 100 && status < 600) {
+    slot.by_status[status_slot(status)].fetch_add(1, std::memory_order_relaxed);
+  }
   size_t b = 0;
   while (b < kBuckets.size() && seconds > kBuckets[b]) ++b;
   slot.buckets[b].fetch_add(1, std::memory_order_relaxed);
@@ -50,11 +63,16 @@ std::string Metrics::render() const {
   out << "# HELP gatehouse_http_requests_total HTTP requests by route pattern and status.\n"
          "# TYPE gatehouse_http_requests_total counter\n";
   for (const auto& slot : routes_) {
-    for (int s = 0; s < 600; ++s) {
-      const auto n = slot->by_status[s].load(std::memory_order_relaxed);
+    for (size_t i = 0; i < kStatusSlots; ++i) {
+      const auto n = slot->by_status[i].load(std::memory_order_relaxed);
       if (n == 0) continue;
-      out << "gatehouse_http_requests_total{route=\"" << escape_label(slot->name) << "\",status=\""
-          << s << "\"} " << n << "\n";
+      out << "gatehouse_http_requests_total{route=\"" << escape_label(slot->name) << "\",status=\"";
+      if (i < kStatuses.size()) {
+        out << kStatuses[i];
+      } else {
+        out << (i - kStatuses.size() + 1) << "xx";
+      }
+      out << "\"} " << n << "\n";
     }
   }
   out << "# HELP gatehouse_http_request_duration_seconds Request latency by route pattern.\n"

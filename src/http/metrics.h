@@ -37,9 +37,19 @@ class Metrics {
   std::string render() const;
 
  private:
+  // The statuses counted one by one (RFC 9110's and the few others servers send); any other
+  // code in 100-599 is counted under its class ("1xx" ... "5xx"). Per route this is 60
+  // counters instead of 600, which kept ~1 MB of idle memory for ~200 routes.
+  static constexpr std::array<int16_t, 53> kStatuses = {
+      100, 101, 103, 200, 201, 202, 203, 204, 205, 206, 207, 300, 301, 302, 303, 304, 307, 308,
+      400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417,
+      421, 422, 425, 426, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505, 507, 508, 511};
+  static constexpr size_t kStatusSlots = kStatuses.size() + 5;  // + one per class
+  static size_t status_slot(int status);
+
   struct RouteSlot {
     std::string name;
-    std::array<std::atomic<uint64_t>, 600> by_status{};  // index = HTTP status
+    std::array<std::atomic<uint64_t>, kStatusSlots> by_status{};
     std::array<std::atomic<uint64_t>, kBuckets.size() + 1> buckets{};
     std::atomic<uint64_t> count{0};
     std::atomic<uint64_t> sum_micros{0};

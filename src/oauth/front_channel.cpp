@@ -171,22 +171,13 @@ void add_front_channel_routes(http::Router& router, tenancy::EnvironmentCache& e
   router.add("POST", "/{env}/o/{org}/oauth2/authorize", organization_authorize, options);
   // A pending request remembers the issuer it was made to and returns under it; the request id
   // alone names it, so the organization's resume is the environment's.
-  router.add(
-      "GET", "/{env}/o/{org}/oauth2/authorize/resume",
-      [&environments, fc](http::Request& req) {
-        auto env = environments.get(req.param("env"));
-        if (!env) return fc->page(env.error(), req.request_id);
-        return resume_endpoint(*fc, *env, req);
-      },
-      options);
-  router.add(
-      "GET", "/{env}/oauth2/authorize/resume",
-      [&environments, fc](http::Request& req) {
-        auto env = environments.get(req.param("env"));
-        if (!env) return fc->page(env.error(), req.request_id);
-        return resume_endpoint(*fc, *env, req);
-      },
-      options);
+  auto resume = [&environments, fc](http::Request& req) {
+    auto env = environments.get(req.param("env"));
+    if (!env) return fc->page(env.error(), req.request_id);
+    return resume_endpoint(*fc, *env, req);
+  };
+  router.add("GET", "/{env}/o/{org}/oauth2/authorize/resume", resume, options);
+  router.add("GET", "/{env}/oauth2/authorize/resume", resume, options);
 }
 
 }  // namespace gh::oauth

@@ -75,8 +75,8 @@ class ConnectionRepository {
   // connection.name_taken on a rename onto another connection's name.
   virtual Result<Connection> update(const Connection& c, int64_t expected_version) = 0;
   // The maintenance sweep's view across every tenant (like purge_transactions; never a request
-  // path): connections of `type` in `status` ("" = any status), ordered by id, after `after_id` ("" = from the
-  // start), at most `limit`.
+  // path): connections of `type` in `status` ("" = any status), ordered by id, after `after_id` (""
+  // = from the start), at most `limit`.
   virtual Result<std::vector<Connection>> list_of_type(std::string_view type,
                                                        std::string_view status,
                                                        std::string_view after_id, int limit) = 0;

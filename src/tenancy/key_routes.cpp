@@ -117,15 +117,16 @@ void add_key_routes(AdminApi& api, http::Router& router, EnvironmentCache& envir
         return jwks_response(**k);
       },
       fast);
-  router.add("GET", "/{env}/o/{org}/.well-known/jwks.json",
-             [&environments, keys](http::Request& req) {
-               auto env = environments.get(req.param("env"));
-               if (!env) return Response::problem(env.error(), req);
-               auto k = keys->keys(*env, req.param("org"));
-               if (!k) return Response::problem(k.error(), req);
-               return jwks_response(**k);
-             },
-             fast);
+  router.add(
+      "GET", "/{env}/o/{org}/.well-known/jwks.json",
+      [&environments, keys](http::Request& req) {
+        auto env = environments.get(req.param("env"));
+        if (!env) return Response::problem(env.error(), req);
+        auto k = keys->keys(*env, req.param("org"));
+        if (!k) return Response::problem(k.error(), req);
+        return jwks_response(**k);
+      },
+      fast);
 
   const std::string env_prefix = "/api/v1/environments/{env}";
   const std::string org_prefix = env_prefix + "/organizations/{org}";

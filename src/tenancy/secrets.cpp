@@ -39,7 +39,7 @@ std::string SecretHasher::hash(std::string_view token) const {
   size_t len = 0;
   if (keyed_) {
     std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_dup(keyed_.get()),
-                                                                   EVP_MAC_CTX_free);
+                                                                  EVP_MAC_CTX_free);
     if (ctx &&
         EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(token.data()),
                        token.size()) == 1 &&

@@ -129,7 +129,7 @@ Result<std::shared_ptr<const IssuerKeys>> KeyService::keys(const store::Environm
 }
 
 Result<bool> KeyService::has_own_issuer(const store::Environment& env,
-                                       std::string_view organization_id) {
+                                        std::string_view organization_id) {
   if (organization_id.empty()) return true;
   const std::string key = cache_key(env.id, organization_id);
   {

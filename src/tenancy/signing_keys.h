@@ -29,8 +29,8 @@ struct IssuerKeys {
   std::shared_ptr<const jose::KeySet>
       keys;  // next/active with private keys; retired/revoked public
   KeySettings settings;
-  nlohmann::json jwks;      // the public JWKS (next, active, retired)
-  std::string jwks_body;    // the same, serialized once (what /.well-known/jwks.json answers)
+  nlohmann::json jwks;    // the public JWKS (next, active, retired)
+  std::string jwks_body;  // the same, serialized once (what /.well-known/jwks.json answers)
   int64_t loaded_ms = 0;
 };
 

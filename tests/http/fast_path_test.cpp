@@ -49,11 +49,7 @@ class FastPathTest : public ::testing::Test {
         },
         fast);
     router->add(
-        "GET", "/throws",
-        [](Request&) -> Response {
-          throw std::runtime_error("broken");
-        },
-        fast);
+        "GET", "/throws", [](Request&) -> Response { throw std::runtime_error("broken"); }, fast);
     router->add("GET", "/plain", [this](Request&) {
       plain.record();
       may_block();  // a no-op off the fast path
@@ -88,7 +84,7 @@ TEST_F(FastPathTest, AnswersFromTheIoThreadWhenNothingBlocks) {
     EXPECT_EQ(r.body, "from memory");
   }
   EXPECT_EQ(memory.calls, 3);
-  EXPECT_EQ(memory.fast_calls, 3);  // never handed to a worker
+  EXPECT_EQ(memory.fast_calls, 3);       // never handed to a worker
   EXPECT_EQ(memory.threads.size(), 1u);  // the one I/O thread
 }
 

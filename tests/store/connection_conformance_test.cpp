@@ -166,10 +166,9 @@ TEST_P(ConnectionConformance, ListOfTypeWalksEveryTenantInPages) {
   ASSERT_TRUE(saml) << saml.error().text();
   std::sort(ids.begin(), ids.end());
   auto page = [&](const std::string& type, const std::string& after, int64_t limit) {
-    return *store_->read<std::vector<Connection>>(
-        [&](Repositories& r) {
-          return r.connections().list_of_type(type, "", after, static_cast<int>(limit));
-        });
+    return *store_->read<std::vector<Connection>>([&](Repositories& r) {
+      return r.connections().list_of_type(type, "", after, static_cast<int>(limit));
+    });
   };
   auto first = page("test", "", 2);
   ASSERT_EQ(first.size(), 2u);
